@@ -1,0 +1,134 @@
+"""Input checks shared by the whole package.
+
+Every message names the argument, the column, how many rows are affected and the first offending
+values. Checks on a lazy frame run as one small query (sums of flags), and only when a check fails is a
+second query run to fetch the offending values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import narwhals.stable.v2 as nw
+
+from blmk_health._frames import Frame
+from blmk_health.errors import DomainError, InputError, SchemaError
+
+__all__ = [
+    "Check",
+    "check_positive_number",
+    "check_values",
+    "describe_values",
+    "require_columns",
+    "require_numeric",
+]
+
+_SHOW = 5
+
+
+@dataclass(frozen=True)
+class Check:
+    """A row-level rule: ``condition`` is true on the offending rows (nulls never offend)."""
+
+    argument: str
+    column: str
+    condition: nw.Expr
+    problem: str
+    rule: str
+    error: type[InputError] = DomainError
+
+
+def describe_values(values: Iterable[Any], limit: int = _SHOW) -> str:
+    """Format the first few offending values for an error message."""
+    shown = list(values)[:limit]
+    return ", ".join(repr(v.item() if hasattr(v, "item") else v) for v in shown)
+
+
+def require_columns(frame: Frame, wanted: Sequence[tuple[str, str]]) -> None:
+    """Raise :class:`SchemaError` if any ``(argument, column)`` pair names a missing column."""
+    present = set(frame.columns)
+    missing = [(arg, col) for arg, col in wanted if col not in present]
+    if missing:
+        named = "; ".join(f"{arg}={col!r}" for arg, col in missing)
+        available = ", ".join(repr(c) for c in frame.columns[:20])
+        more = " ..." if len(frame.columns) > 20 else ""
+        msg = f"column not found: {named}. The data has columns {available}{more}"
+        raise SchemaError(msg)
+
+
+def require_numeric(frame: Frame, wanted: Sequence[tuple[str, str]]) -> None:
+    """Raise :class:`SchemaError` if any ``(argument, column)`` column is not numeric."""
+    schema = frame.schema
+    bad = [(arg, col, schema[col]) for arg, col in wanted if not schema[col].is_numeric()]
+    if not bad:
+        return
+    arg, col, dtype = bad[0]
+    sample = frame.frame.select(nw.col(col)).head(_SHOW)
+    if isinstance(sample, nw.LazyFrame):
+        sample = sample.collect()
+    values = describe_values(sample.get_column(col).to_list())
+    others = "".join(f"; {a}={c!r} is {d}" for a, c, d in bad[1:])
+    msg = (
+        f"{arg}: column {col!r} must be numeric but is {dtype} "
+        f"(first values: {values}){others}"
+    )
+    raise SchemaError(msg)
+
+
+def check_values(frame: Frame, checks: Sequence[Check]) -> None:
+    """Run the row-level ``checks`` in one pass and raise on the first that fails."""
+    if not checks:
+        return
+    counts = frame.frame.select(
+        [c.condition.fill_null(value=False).cast(nw.Int64).sum().alias(f"c{i}") for i, c in enumerate(checks)]
+    )
+    if isinstance(counts, nw.LazyFrame):
+        counts = counts.collect()
+    row = counts.row(0)
+    for check, count in zip(checks, row, strict=True):
+        n_bad = int(count or 0)
+        if n_bad:
+            offending = frame.frame.filter(check.condition.fill_null(value=False)).select(nw.col(check.column)).head(_SHOW)
+            if isinstance(offending, nw.LazyFrame):
+                offending = offending.collect()
+            values = describe_values(offending.get_column(check.column).to_list())
+            rows = "row" if n_bad == 1 else "rows"
+            msg = (
+                f"{check.argument}: column {check.column!r} {check.problem} in {n_bad} {rows} "
+                f"(first offending values: {values}); {check.rule}"
+            )
+            raise check.error(msg)
+
+
+def check_positive_number(value: Any, argument: str) -> float:
+    """Return ``value`` as a float, or raise :class:`DomainError` if it is not a finite number > 0."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        msg = f"{argument}: expected a positive number, got {value!r}"
+        raise DomainError(msg)
+    number = float(value)
+    if not number > 0 or number == float("inf"):
+        msg = f"{argument}: must be a finite number greater than 0, got {value!r}"
+        raise DomainError(msg)
+    return number
+
+
+def check_choice(value: Any, argument: str, choices: Sequence[Any]) -> Any:
+    """Return ``value`` if it is one of ``choices``, or raise :class:`InputError` listing them."""
+    if value not in choices:
+        msg = f"{argument}: expected one of {', '.join(repr(c) for c in choices)}, got {value!r}"
+        raise InputError(msg)
+    return value
+
+
+def reject_clashes(names: Iterable[str], reserved: Iterable[str], argument: str) -> None:
+    """Raise :class:`SchemaError` if input columns would be overwritten by output columns."""
+    clash = sorted(set(names) & set(reserved))
+    if clash:
+        msg = (
+            f"{argument}: columns {clash!r} would be overwritten by the result's columns of the same name; "
+            "rename them first"
+        )
+        raise SchemaError(msg)
+

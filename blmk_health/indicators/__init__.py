@@ -1,0 +1,22 @@
+"""Indicator statistics with confidence intervals, identical to PHEindicatormethods.
+
+The functions here take a data frame (pandas, Polars, PyArrow, DuckDB, PySpark, ...) and return the
+same kind of frame, with the reference package's column names and suppression rules:
+
+- :func:`crude_rate`, :func:`proportion`, :func:`mean`: rates (exact / Byars), proportions
+  (Wilson) and means (Student's t).
+- :func:`dsr`, :func:`isr`: directly (Dobson) and indirectly standardised rates and ratios.
+- :func:`quantiles`: assignment to quantiles (deprivation deciles).
+- :mod:`~blmk_health.indicators.ci`: the confidence-interval primitives.
+- :func:`catalogue`: the definitions of every indicator the library computes.
+"""
+
+from __future__ import annotations
+
+from blmk_health.indicators import ci
+from blmk_health.indicators.catalogue import catalogue
+from blmk_health.indicators.quantiles import quantiles
+from blmk_health.indicators.rates import crude_rate, mean, proportion
+from blmk_health.indicators.standardised import dsr, isr
+
+__all__ = ["catalogue", "ci", "crude_rate", "dsr", "isr", "mean", "proportion", "quantiles"]
