@@ -27,6 +27,7 @@ __all__ = [
     "collect",
     "float_array",
     "ingest",
+    "with_integer_column",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -122,7 +123,8 @@ def collect(frame: AnyFrame, like: Frame) -> nw.DataFrame[Any]:
     """
     if isinstance(frame, nw.LazyFrame):
         return frame.collect(backend="pyarrow")
-    if like.is_pandas or frame.implementation is nw.Implementation.PYARROW:
+    implementation: nw.Implementation = frame.implementation
+    if like.is_pandas or implementation is nw.Implementation.PYARROW:
         return frame
     return nw.from_native(frame.to_arrow(), eager_only=True)
 
@@ -169,6 +171,19 @@ def assemble(
         for name, values in arrays.items():
             table = table.append_column(name, _arrow(values))
     return _to_kind(table, like)
+
+
+def with_integer_column(frame: nw.DataFrame[Any], name: str, values: FloatArray) -> nw.DataFrame[Any]:
+    """Add a nullable integer column (NaN in ``values`` is missing) to an eager frame, keeping row order."""
+    missing = np.isnan(values)
+    whole = np.where(missing, 0, values).astype(np.int64)
+    native = frame.to_native()
+    if isinstance(native, pd.DataFrame):
+        column = pd.array(whole, dtype="Int64")
+        column[missing] = pd.NA
+        return nw.from_native(native.assign(**{name: pd.Series(column, index=native.index)}), eager_only=True)
+    series = nw.new_series(name, pa.array(whole, mask=missing), nw.Int64, backend=frame.implementation)
+    return frame.with_columns(series)
 
 
 def _arrow(array: npt.NDArray[Any]) -> pa.Array:

@@ -70,10 +70,7 @@ def require_numeric(frame: Frame, wanted: Sequence[tuple[str, str]]) -> None:
         sample = sample.collect()
     values = describe_values(sample.get_column(col).to_list())
     others = "".join(f"; {a}={c!r} is {d}" for a, c, d in bad[1:])
-    msg = (
-        f"{arg}: column {col!r} must be numeric but is {dtype} "
-        f"(first values: {values}){others}"
-    )
+    msg = f"{arg}: column {col!r} must be numeric but is {dtype} (first values: {values}){others}"
     raise SchemaError(msg)
 
 
@@ -90,7 +87,9 @@ def check_values(frame: Frame, checks: Sequence[Check]) -> None:
     for check, count in zip(checks, row, strict=True):
         n_bad = int(count or 0)
         if n_bad:
-            offending = frame.frame.filter(check.condition.fill_null(value=False)).select(nw.col(check.column)).head(_SHOW)
+            offending = (
+                frame.frame.filter(check.condition.fill_null(value=False)).select(nw.col(check.column)).head(_SHOW)
+            )
             if isinstance(offending, nw.LazyFrame):
                 offending = offending.collect()
             values = describe_values(offending.get_column(check.column).to_list())
@@ -131,4 +130,3 @@ def reject_clashes(names: Iterable[str], reserved: Iterable[str], argument: str)
             "rename them first"
         )
         raise SchemaError(msg)
-

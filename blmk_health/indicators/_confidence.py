@@ -26,10 +26,7 @@ def parse_level(value: Any, argument: str = "confidence") -> float:
     if level >= 90:
         level = level / 100
     if not 0.9 <= level <= 1:
-        msg = (
-            f"{argument}: confidence level must lie in [0.9, 1] (or [90, 100] as a percentage), "
-            f"got {value!r}"
-        )
+        msg = f"{argument}: confidence level must lie in [0.9, 1] (or [90, 100] as a percentage), got {value!r}"
         raise DomainError(msg)
     return level
 
@@ -80,11 +77,10 @@ def parse_confidence(
     levels = tuple(parse_level(v, argument) for v in raw)
     if len(levels) == 1:
         return Confidence(levels)
-    if not any_levels and not (len(levels) == 2 and all(math.isclose(a, b) for a, b in zip(levels, _PAIR))):
-        msg = (
-            f"{argument}: two levels must be exactly (0.95, 0.998) (or (95, 99.8)), "
-            f"got {tuple(raw)!r}"
-        )
+    if not any_levels and not (
+        len(levels) == len(_PAIR) and all(math.isclose(a, b) for a, b in zip(levels, _PAIR, strict=True))
+    ):
+        msg = f"{argument}: two levels must be exactly (0.95, 0.998) (or (95, 99.8)), got {tuple(raw)!r}"
         raise DomainError(msg)
     if not any_levels:
         levels = _PAIR

@@ -86,7 +86,7 @@ def grouped_sums(
     aggregations (already aliased). The result is eager (pandas for pandas input, PyArrow otherwise),
     sorted by ``by`` with missing keys last.
     """
-    rows = frame.frame.with_columns(**{name: expr for name, expr in exprs.items()})
+    rows = frame.frame.with_columns(**dict(exprs))
     aggs = [nw.col(name).sum() for name in exprs] + list(extra)
     agg = rows.group_by(by).agg(*aggs) if by else rows.select(*aggs)
     eager = collect(agg, frame)
@@ -95,7 +95,9 @@ def grouped_sums(
     return eager
 
 
-def sum_with_missing(frame: Frame, by: list[str], columns: Mapping[str, str]) -> tuple[nw.DataFrame[Any], dict[str, FloatArray]]:
+def sum_with_missing(
+    frame: Frame, by: list[str], columns: Mapping[str, str]
+) -> tuple[nw.DataFrame[Any], dict[str, FloatArray]]:
     """Group sums in which a missing value anywhere in a group makes that group's sum missing.
 
     ``columns`` maps an output name to a column of the data. Returns the eager aggregate (for its key

@@ -105,7 +105,11 @@ def validate_entry(entry: Mapping[str, Any], source: str = "<entry>") -> dict[st
         if name not in entry:
             continue
         value = entry[name]
-        if isinstance(value, dt.datetime) or not isinstance(value, kind) or (kind == (int, float) and isinstance(value, bool)):
+        if (
+            isinstance(value, dt.datetime)
+            or not isinstance(value, kind)
+            or (kind == (int, float) and isinstance(value, bool))
+        ):
             problems.append(f"{name}: expected {_kind_name(kind)}, got {value!r}")
             continue
         if isinstance(value, str) and not value.strip():
@@ -114,9 +118,9 @@ def validate_entry(entry: Mapping[str, Any], source: str = "<entry>") -> dict[st
         problems.append(f"id: must be snake_case, got {entry['id']!r}")
     if isinstance(entry.get("method"), str) and entry["method"] not in METHODS:
         problems.append(f"method: {entry['method']!r} is not one of {', '.join(METHODS)}")
-    if isinstance(entry.get("multiplier"), (int, float)) and not isinstance(entry["multiplier"], bool):
-        if not entry["multiplier"] > 0:
-            problems.append(f"multiplier: must be > 0, got {entry['multiplier']!r}")
+    multiplier = entry.get("multiplier")
+    if isinstance(multiplier, (int, float)) and not isinstance(multiplier, bool) and not multiplier > 0:
+        problems.append(f"multiplier: must be > 0, got {entry['multiplier']!r}")
     if isinstance(entry.get("low_is_good"), str) and entry["low_is_good"] != "not applicable":
         problems.append(f"low_is_good: true, false or 'not applicable', got {entry['low_is_good']!r}")
     levels = entry.get("geography_levels")

@@ -208,7 +208,11 @@ def poisson_lower(observed: npt.ArrayLike, confidence: float = 0.95) -> FloatArr
     """
     o = _as_float(observed)
     small = o < EXACT_BELOW
-    return np.where(small, exact_poisson_lower(np.where(small, o, 0), confidence), byars_lower(np.where(small, EXACT_BELOW, o), confidence))
+    return np.where(
+        small,
+        exact_poisson_lower(np.where(small, o, 0), confidence),
+        byars_lower(np.where(small, EXACT_BELOW, o), confidence),
+    )
 
 
 def poisson_upper(observed: npt.ArrayLike, confidence: float = 0.95) -> FloatArray:
@@ -233,7 +237,11 @@ def poisson_upper(observed: npt.ArrayLike, confidence: float = 0.95) -> FloatArr
     """
     o = _as_float(observed)
     small = o < EXACT_BELOW
-    return np.where(small, exact_poisson_upper(np.where(small, o, 0), confidence), byars_upper(np.where(small, EXACT_BELOW, o), confidence))
+    return np.where(
+        small,
+        exact_poisson_upper(np.where(small, o, 0), confidence),
+        byars_upper(np.where(small, EXACT_BELOW, o), confidence),
+    )
 
 
 def _wilson(x: npt.ArrayLike, n: npt.ArrayLike, confidence: float, sign: float) -> FloatArray:
@@ -337,7 +345,7 @@ def dobson_lower(
     Examples
     --------
     >>> float(dobson_lower(0.01, 1e-6, 100).round(6))
-    0.008137
+    0.008136
     """
     return _dobson(value, variance, observed, byars_lower(observed, confidence))
 
@@ -369,7 +377,7 @@ def dobson_upper(
     Examples
     --------
     >>> float(dobson_upper(0.01, 1e-6, 100).round(6))
-    0.012166
+    0.012163
     """
     return _dobson(value, variance, observed, byars_upper(observed, confidence))
 
@@ -384,7 +392,9 @@ def _t_half_width(sd: npt.ArrayLike, count: npt.ArrayLike, confidence: float) ->
         return np.asarray(t * s / np.sqrt(n), dtype=np.float64)
 
 
-def student_t_lower(mean: npt.ArrayLike, sd: npt.ArrayLike, count: npt.ArrayLike, confidence: float = 0.95) -> FloatArray:
+def student_t_lower(
+    mean: npt.ArrayLike, sd: npt.ArrayLike, count: npt.ArrayLike, confidence: float = 0.95
+) -> FloatArray:
     """Student's t lower limit of a mean: ``mean - |qt((1 - c)/2, n - 1)| sd / sqrt(n)``.
 
     Parameters
@@ -411,7 +421,9 @@ def student_t_lower(mean: npt.ArrayLike, sd: npt.ArrayLike, count: npt.ArrayLike
     return np.asarray(_as_float(mean) - _t_half_width(sd, count, confidence), dtype=np.float64)
 
 
-def student_t_upper(mean: npt.ArrayLike, sd: npt.ArrayLike, count: npt.ArrayLike, confidence: float = 0.95) -> FloatArray:
+def student_t_upper(
+    mean: npt.ArrayLike, sd: npt.ArrayLike, count: npt.ArrayLike, confidence: float = 0.95
+) -> FloatArray:
     """Student's t upper limit of a mean: ``mean + |qt((1 - c)/2, n - 1)| sd / sqrt(n)``.
 
     Parameters
@@ -436,4 +448,3 @@ def student_t_upper(mean: npt.ArrayLike, sd: npt.ArrayLike, count: npt.ArrayLike
     10.8256
     """
     return np.asarray(_as_float(mean) + _t_half_width(sd, count, confidence), dtype=np.float64)
-

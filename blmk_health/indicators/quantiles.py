@@ -8,7 +8,10 @@ from typing import Any
 
 import narwhals.stable.v2 as nw
 
-from blmk_health._frames import as_list, collect, ingest
+import numpy as np
+import pandas as pd
+
+from blmk_health._frames import Frame, FloatArray, as_list, collect, ingest, with_integer_column
 from blmk_health._validation import describe_values, reject_clashes, require_columns, require_numeric
 from blmk_health.errors import DomainError, SchemaError
 from blmk_health.indicators._core import TMP
@@ -84,41 +87,70 @@ def quantiles(
     if isinstance(invert, str):
         wanted.append(("invert", invert))
     elif not isinstance(invert, bool):
-        msg = f"invert: expected True, False or the name of a boolean column, got {invert!r}"
+        msg = f"invert: expected True, False or the name of a boolean column, got {invert!r}"  # type: ignore[unreachable]
         raise SchemaError(msg)
     require_columns(frame, wanted)
     require_numeric(frame, [("value", value)])
     reject_clashes(frame.columns, ["quantile"], "data")
 
-    def over(expr: nw.Expr) -> nw.Expr:
-        return expr.over(*by_cols) if by_cols else expr
-
-    count = over(nw.col(value).count())
     if isinstance(invert, str):
         if frame.schema[invert] != nw.Boolean:
             msg = f"invert: column {invert!r} must be boolean, got {frame.schema[invert]}"
             raise SchemaError(msg)
         _check_constant(frame, by_cols, invert)
-        rank = (
-            nw.when(nw.col(invert))
-            .then(over(nw.col(value).rank(method="min", descending=True)))
-            .otherwise(over(nw.col(value).rank(method="min", descending=False)))
-        )
-    else:
-        rank = over(nw.col(value).rank(method="min", descending=invert))
-    n_float = float(n)
-    raw = ((n_float + 1) - (((count + 1) - rank) / (count / n_float)).ceil()).floor()
-    quantile = (
-        nw.when(count < n).then(None).otherwise(nw.when(raw == 0).then(1.0).otherwise(raw)).cast(nw.Int64)
-    )
     _warn_small_groups(frame, by_cols, value, n)
-    out = frame.frame.with_columns(quantile.alias("quantile"))
+    if frame.is_lazy:
+        out: Any = frame.frame.with_columns(_lazy_quantile(value, by_cols, n, invert).alias("quantile"))
+    else:
+        out = with_integer_column(frame.frame, "quantile", _eager_quantile(frame, value, by_cols, n, invert))
     if frame.was_narwhals:
         return out
     return nw.to_native(out)
 
 
-def _check_constant(frame: Any, by: list[str], column: str) -> None:
+def _formula(count: Any, rank: Any, n: int, floor: Any, ceil: Any) -> Any:
+    """The reference's assignment, for numpy arrays or narwhals expressions (before 0 -> 1)."""
+    return floor((n + 1.0) - ceil(((count + 1) - rank) / (count / float(n))))
+
+
+def _lazy_quantile(value: str, by: list[str], n: int, invert: bool | str) -> nw.Expr:
+    """Window-function form, so that lazy frames (Polars, DuckDB, Spark) are never collected."""
+
+    def over(expr: nw.Expr) -> nw.Expr:
+        return expr.over(*by) if by else expr
+
+    def rank(descending: bool) -> nw.Expr:
+        return over(nw.col(value).rank(method="min", descending=descending))
+
+    ranked = nw.when(nw.col(invert)).then(rank(True)).otherwise(rank(False)) if isinstance(invert, str) else rank(invert)
+    count = over(nw.col(value).count())
+    raw = _formula(count, ranked, n, lambda e: e.floor(), lambda e: e.ceil())
+    return nw.when(count < n).then(None).otherwise(nw.when(raw == 0).then(1.0).otherwise(raw)).cast(nw.Int64)
+
+
+def _eager_quantile(frame: Frame, value: str, by: list[str], n: int, invert: bool | str) -> FloatArray:
+    """The same assignment on an eager frame, with pandas' grouped rank (missing quantiles are NaN)."""
+    columns = list(dict.fromkeys([*by, value, *([invert] if isinstance(invert, str) else [])]))
+    table = frame.frame.select(columns).to_pandas().reset_index(drop=True)
+    values = pd.to_numeric(table[value]).astype(float)
+    if isinstance(invert, str):
+        descending = table[invert].astype(bool).to_numpy()
+        values = values.where(~descending, -values)
+    elif invert:
+        values = -values
+    if by:
+        grouped = values.groupby([table[c] for c in by], dropna=False, sort=False)
+        rank = grouped.rank(method="min").to_numpy(dtype=float)
+        count = grouped.transform("count").to_numpy(dtype=float)
+    else:
+        rank = values.rank(method="min").to_numpy(dtype=float)
+        count = np.full(len(values), float(values.notna().sum()))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        raw = _formula(count, rank, n, np.floor, np.ceil)
+    return np.asarray(np.where(count < n, np.nan, np.where(raw == 0, 1.0, raw)), dtype=np.float64)
+
+
+def _check_constant(frame: Frame, by: list[str], column: str) -> None:
     if not by:
         counts = frame.frame.select(nw.col(column).n_unique().alias(f"{TMP}k"))
     else:
@@ -131,7 +163,7 @@ def _check_constant(frame: Any, by: list[str], column: str) -> None:
         raise SchemaError(msg)
 
 
-def _warn_small_groups(frame: Any, by: list[str], value: str, n: int) -> None:
+def _warn_small_groups(frame: Frame, by: list[str], value: str, n: int) -> None:
     agg = nw.col(value).count().alias(f"{TMP}k")
     counts = frame.frame.group_by(by).agg(agg) if by else frame.frame.select(agg)
     eager = collect(counts, frame)

@@ -304,7 +304,7 @@ def mean(
     >>> df = pd.DataFrame({"place": ["Luton"] * 4, "bmi": [24.0, 31.5, 27.2, 29.9]})
     >>> bh.indicators.mean(df, "bmi", by="place", metadata=False).round(3)
        place  value_sum  value_count  stdev   value  lowercl  uppercl
-    0  Luton      112.6            4  3.225  28.15   23.018   33.282
+    0  Luton      112.6            4  3.287  28.15    22.92    33.38
     """
     prepared = prepare(
         data,
@@ -341,4 +341,3 @@ def mean(
     if metadata:
         columns.update(metadata_columns(len(value), prepared.confidence, "mean", "Student's t-distribution"))
     return assemble(keys_of(eager, prepared.by), columns, frame)
-

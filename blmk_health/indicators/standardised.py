@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import narwhals.stable.v2 as nw
 import numpy as np
@@ -59,8 +59,8 @@ def _esp_weights(frame: Frame, age_band: str) -> tuple[nw.Expr, nw.Expr]:
     weights = {label: float(band.weight) for label, band in bands.items()}
     starts = {label: band.start for label, band in bands.items()}
     return (
-        column.replace_strict(weights, return_dtype=nw.Float64),
-        column.replace_strict(starts, return_dtype=nw.Int64),
+        column.replace_strict(weights, default=None, return_dtype=nw.Float64),
+        column.replace_strict(starts, default=None, return_dtype=nw.Int64),
     )
 
 
@@ -150,8 +150,8 @@ def dsr(
     >>> df = pd.DataFrame({"age_band": bands, "deaths": range(1, 20), "pop": [1000] * 19})
     >>> out = bh.indicators.dsr(df, "deaths", "pop", age_band="age_band")
     >>> out[["total_count", "value", "lowercl", "uppercl"]].round(1)
-       total_count   value  lowercl  uppercl
-    0        190.0  1016.5    873.6   1176.2
+       total_count  value  lowercl  uppercl
+    0        190.0  892.5    758.2   1042.1
     """
     by_cols = as_list(by, "by")
     frame0 = ingest(data)
@@ -210,6 +210,7 @@ def dsr(
         )
     check_values(frame, checks)
 
+    band: nw.Expr | None
     if use_esp:
         assert age_band is not None
         weight, band = _esp_weights(frame, age_band)
@@ -238,11 +239,13 @@ def dsr(
             },
             extra=extra,
         )
-        if band is not None:
-            _raise_duplicates(eager, work, by_cols, [f"{TMP}band"], age_band or "", f"{TMP}nb", f"{TMP}len")
+        if band is not None and (float_array(eager, f"{TMP}nb") != float_array(eager, f"{TMP}len")).any():
+            label = f"start age of {age_band}" if use_esp else str(age_band)
+            _raise_duplicates(work, by_cols, [f"{TMP}band"], label)
         method = "Dobson"
     else:
-        assert band is not None and event_frequency is not None
+        assert band is not None
+        assert event_frequency is not None
         freq = nw.col(event_frequency).cast(nw.Float64)
         base = frame.frame.with_columns(
             count.alias(f"{TMP}x"),
@@ -278,19 +281,23 @@ def dsr(
                 f"{TMP}sxwn": nw.col(f"{TMP}e") * w_over_n,
                 f"{TMP}sw": nw.col(f"{TMP}w"),
                 f"{TMP}svar": nw.col(f"{TMP}e2") * w_over_n**2,
-                f"{TMP}varies": ((nw.col(f"{TMP}n") != nw.col(f"{TMP}nmax")) | (nw.col(f"{TMP}w") != nw.col(f"{TMP}wmax"))).cast(nw.Int64),
+                f"{TMP}varies": (
+                    (nw.col(f"{TMP}n") != nw.col(f"{TMP}nmax")) | (nw.col(f"{TMP}w") != nw.col(f"{TMP}wmax"))
+                ).cast(nw.Int64),
                 f"{TMP}dup": (nw.col(f"{TMP}nf") != nw.col(f"{TMP}len")).cast(nw.Int64),
             },
         )
-        if float_array(eager, f"{TMP}varies").sum() > 0:
+        varies = int(float_array(eager, f"{TMP}varies").sum())
+        if varies:
             msg = (
                 f"n and std_pop: the population ({n!r}) and standard population must be the same on every "
-                f"event-frequency row of an age band; they differ within {int(float_array(eager, f'{TMP}varies').sum())} "
-                "(group, age band) combination(s)"
+                f"event-frequency row of an age band; they differ within {varies} (group, age band) combination(s)"
             )
             raise SchemaError(msg)
         if float_array(eager, f"{TMP}dup").sum() > 0:
-            _raise_duplicates(None, frame.with_frame(base), by_cols, [f"{TMP}band", f"{TMP}f"], f"{age_band}, {event_frequency}", None, None)
+            _raise_duplicates(
+                frame.with_frame(base), by_cols, [f"{TMP}band", f"{TMP}f"], f"{age_band}, {event_frequency}"
+            )
         method = "Dobson, with confidence adjusted for non-independent events"
 
     mult = prepared.multiplier
@@ -312,29 +319,16 @@ def dsr(
     out: dict[str, Any] = {"total_count": total, "total_pop": total_pop, "value": value}
     out.update(confidence_columns(prepared.confidence, limits))
     if metadata:
-        statistic = np.where(suppressed, "dsr NA for total count < 10", f"dsr per {format_multiplier(mult)}").astype(object)
+        statistic = np.where(suppressed, "dsr NA for total count < 10", f"dsr per {format_multiplier(mult)}").astype(
+            object
+        )
         out.update(metadata_columns(len(total), prepared.confidence, statistic, method))
     return assemble(keys_of(eager, by_cols), out, frame)
 
 
-def _raise_duplicates(
-    eager: nw.DataFrame[Any] | None,
-    work: Frame,
-    by: list[str],
-    keys: list[str],
-    label: str,
-    n_unique: str | None,
-    n_rows: str | None,
-) -> None:
-    """Raise :class:`SchemaError` naming repeated (group, age band) rows, if there are any."""
-    if eager is not None and n_unique is not None and n_rows is not None:
-        if not (float_array(eager, n_unique) != float_array(eager, n_rows)).any():
-            return
-    dupes = (
-        work.frame.group_by([*by, *keys])
-        .agg(nw.len().alias(f"{TMP}count"))
-        .filter(nw.col(f"{TMP}count") > 1)
-    )
+def _raise_duplicates(work: Frame, by: list[str], keys: list[str], label: str) -> NoReturn:
+    """Raise :class:`SchemaError` naming the (group, age band) combinations that repeat."""
+    dupes = work.frame.group_by([*by, *keys]).agg(nw.len().alias(f"{TMP}count")).filter(nw.col(f"{TMP}count") > 1)
     dupes_eager = collect(dupes, work)
     rows = dupes_eager.select([*by, *keys]).rows()
     shown = describe_values([tuple(r) for r in rows])
@@ -523,4 +517,3 @@ def _join_totals(eager: nw.DataFrame[Any], by: list[str], observed_totals: Any, 
         msg = f"observed_totals: {int(missing.sum())} group(s) of data have no observed total (first: {shown})"
         raise ReferenceDataError(msg)
     return pd.to_numeric(merged[x]).to_numpy(dtype=float)
-

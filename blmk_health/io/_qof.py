@@ -1,0 +1,119 @@
+"""QOF prevalence (``PREVALENCE_yyyy.csv`` in the NHS England QOF zip files)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from blmk_health._validation import describe_values
+from blmk_health.errors import DomainError
+from blmk_health.io._common import (
+    Column,
+    Source,
+    check_codes,
+    check_unique,
+    finish,
+    lines_of,
+    map_columns,
+    read_table,
+    to_int,
+    to_text,
+)
+
+__all__ = ["read_qof_prevalence"]
+
+_SPEC = (
+    Column("practice_code", "PRACTICE_CODE", ("practicecode",)),
+    Column("group_code", "GROUP_CODE", ("indicator group",)),
+    Column("register", "REGISTER", ("disease register size",)),
+    Column("list_type", "PATIENT_LIST_TYPE", required=False),
+    Column("list_size", "PRACTICE_LIST_SIZE", ("practice listsize",)),
+)
+
+
+def read_qof_prevalence(path: Source) -> pd.DataFrame:
+    """Read a QOF prevalence file: one row per practice, register and list type.
+
+    Reads ``PREVALENCE_yyyy.csv`` from the annual QOF zip file of NHS England
+    (``PRACTICE_CODE, GROUP_CODE, REGISTER, PATIENT_LIST_TYPE, PRACTICE_LIST_SIZE``), and the older
+    layout used by OpenPrescribing (``practicecode, indicator_group, disease_register_size,
+    practice_listsize``; its description and prevalence columns are not kept, prevalence being
+    ``register / list_size``).
+
+    Parameters
+    ----------
+    path : str, path-like or file-like
+        The CSV file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns (published header -> column, dtype):
+
+        ========================== ================= ======================================================
+        published header           column            dtype and meaning
+        ========================== ================= ======================================================
+        ``PRACTICE_CODE``          ``practice_code`` str
+        ``GROUP_CODE``             ``group_code``    str, the register (``AF``, ``AST``, ``CHD``, ``HYP``, ...)
+        ``REGISTER``               ``register``      Int64, patients on the register
+        ``PATIENT_LIST_TYPE``      ``list_type``     str (``TOTAL``, or an age-restricted list such as ``18OV``)
+        ``PRACTICE_LIST_SIZE``     ``list_size``     Int64, patients on that list
+        ========================== ================= ======================================================
+
+        Use the list size of the row's own list type: age-restricted registers (18+, 17+, ...) have a
+        smaller denominator than the total list.
+
+    Raises
+    ------
+    SchemaError
+        The file is not of this kind (the message lists the expected and found columns), a row has the
+        wrong number of fields (with its line number), or a practice, group and list type repeat.
+    DomainError
+        A count is not a whole number, is negative, or a register exceeds its list size (with lines).
+    ReferenceDataError
+        A malformed practice code.
+
+    Examples
+    --------
+    >>> import io
+    >>> import blmk_health as bh
+    >>> text = (
+    ...     "PRACTICE_CODE,GROUP_CODE,REGISTER,PATIENT_LIST_TYPE,PRACTICE_LIST_SIZE\\n"
+    ...     "E81001,HYP,612,TOTAL,4200\\n"
+    ...     "E81001,DM,301,17OV,3300\\n"
+    ... )
+    >>> bh.io.read_qof_prevalence(io.StringIO(text))
+      practice_code group_code  register list_type  list_size
+    0        E81001        HYP       612     TOTAL       4200
+    1        E81001         DM       301      17OV       3300
+    """
+    argument = "path"
+    frame = read_table(path, argument)
+    found = map_columns(frame, _SPEC, argument, "a QOF PREVALENCE file")
+    code = to_text(frame, found["practice_code"], argument, required=True)
+    check_codes(frame, code, found["practice_code"], "practice", argument)
+    group = to_text(frame, found["group_code"], argument, required=True).str.upper()
+    list_type = to_text(frame, found.get("list_type"), argument)
+    register = to_int(frame, found["register"], argument, required=True, minimum=0)
+    size = to_int(frame, found["list_size"], argument, required=True, minimum=0)
+    too_big = (register > size).fillna(False).astype(bool)
+    if too_big.any():
+        n = int(too_big.sum())
+        pairs = [f"{r} > {s}" for r, s in zip(register[too_big], size[too_big], strict=True)]
+        msg = (
+            f"{argument}: column {found['register']!r} exceeds {found['list_size']!r} in {n} "
+            f"{'row' if n == 1 else 'rows'} ({lines_of(frame, too_big)}: {describe_values(pairs)})"
+        )
+        raise DomainError(msg)
+    keys = pd.DataFrame({"code": code, "group": group, "type": list_type})
+    check_unique(
+        frame, keys, [found[c] for c in ("practice_code", "group_code", "list_type") if c in found], argument
+    )
+    return finish(
+        {
+            "practice_code": code,
+            "group_code": group,
+            "register": register,
+            "list_type": list_type,
+            "list_size": size,
+        }
+    )
