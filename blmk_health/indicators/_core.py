@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import narwhals.stable.v2 as nw
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from blmk_health._frames import Frame, as_list, collect, float_array, ingest
 from blmk_health._validation import (
@@ -20,6 +22,7 @@ from blmk_health.indicators._confidence import Confidence, parse_confidence
 
 __all__ = [
     "TMP",
+    "Agg",
     "Prepared",
     "confidence_columns",
     "grouped_sums",
@@ -73,26 +76,114 @@ def prepare(
     return Prepared(frame, by_cols, conf, mult, outputs)
 
 
+@dataclass(frozen=True)
+class Agg:
+    """A grouped aggregation other than a sum: ``len`` (rows), ``n_unique`` or ``std`` (n - 1) of a column."""
+
+    kind: Literal["len", "n_unique", "std"]
+    alias: str
+    column: str | None = None
+
+    def expr(self) -> nw.Expr:
+        """The narwhals aggregation expression."""
+        if self.kind == "len":
+            return nw.len().alias(self.alias)
+        if self.kind == "n_unique":
+            return nw.col(str(self.column)).n_unique().alias(self.alias)
+        return nw.col(str(self.column)).std(ddof=1).alias(self.alias)
+
+
 def grouped_sums(
     frame: Frame,
     by: list[str],
     exprs: Mapping[str, nw.Expr],
-    extra: Sequence[nw.Expr] = (),
+    extra: Sequence[nw.Expr | Agg] = (),
+    *,
+    propagate_missing: bool = False,
 ) -> nw.DataFrame[Any]:
     """Per-row ``exprs`` summed within ``by`` groups (all rows if ``by`` is empty), collected and sorted.
 
     The per-row columns are added first and then summed with plain ``sum`` aggregations, so that the
-    query stays simple on every backend and runs lazily on lazy frames. ``extra`` holds further plain
-    aggregations (already aliased). The result is eager (pandas for pandas input, PyArrow otherwise),
-    sorted by ``by`` with missing keys last.
+    query stays simple on every backend and runs lazily on lazy frames. ``extra`` holds further
+    aggregations: :class:`Agg` specifications, or narwhals expressions (already aliased). The result is
+    eager (pandas for pandas input, PyArrow otherwise), sorted by ``by`` with missing keys last.
+    Missing values are skipped in the sums, unless ``propagate_missing``, when a group holding a missing
+    value gets a missing sum.
+
+    Eager pandas input with ``Agg``-only extras takes a faster route with the same result: the group
+    keys are factorised once and the sums are ``numpy.bincount`` calls, instead of a pandas group-by.
     """
+    if frame.is_pandas and not frame.is_lazy and by and all(isinstance(e, Agg) for e in extra):
+        return _pandas_grouped(frame, by, exprs, [e for e in extra if isinstance(e, Agg)], propagate_missing)
     rows = frame.frame.with_columns(**dict(exprs))
-    aggs = [nw.col(name).sum() for name in exprs] + list(extra)
+    aggs = [nw.col(name).sum() for name in exprs] + [e.expr() if isinstance(e, Agg) else e for e in extra]
+    if propagate_missing:
+        rows = rows.with_columns(**{f"{name}{TMP}na": nw.col(name).is_null().cast(nw.Int64) for name in exprs})
+        aggs += [nw.col(f"{name}{TMP}na").sum() for name in exprs]
     agg = rows.group_by(by).agg(*aggs) if by else rows.select(*aggs)
+    if propagate_missing:
+        agg = agg.with_columns(
+            **{name: nw.when(nw.col(f"{name}{TMP}na") > 0).then(None).otherwise(nw.col(name)) for name in exprs}
+        ).drop([f"{name}{TMP}na" for name in exprs])
     eager = collect(agg, frame)
     if by:
         eager = eager.sort(by, nulls_last=True)
     return eager
+
+
+def _group_codes(table: pd.DataFrame, by: list[str]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Group codes in sorted key order (missing keys last), and the first row of each group."""
+    combined: npt.NDArray[np.int64] | None = None
+    for column in by:
+        codes, uniques = pd.factorize(table[column], use_na_sentinel=False)
+        # sort the (few) distinct keys rather than the rows: much faster for strings
+        order = pd.Series(uniques).sort_values(na_position="last", kind="stable").index.to_numpy()
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        codes = rank[codes]
+        combined = codes if combined is None else combined * len(uniques) + codes
+    assert combined is not None
+    inverse, uniques = pd.factorize(combined, sort=True)
+    first = np.empty(len(uniques), dtype=np.intp)
+    first[inverse[::-1]] = np.arange(len(inverse) - 1, -1, -1)
+    return inverse, first
+
+
+def _pandas_grouped(
+    frame: Frame, by: list[str], exprs: Mapping[str, nw.Expr], extra: Sequence[Agg], propagate_missing: bool
+) -> nw.DataFrame[Any]:
+    wanted = [c for c in dict.fromkeys(e.column for e in extra if e.column) if c not in exprs]
+    rows = frame.frame.select(*by, *wanted, **dict(exprs)).to_native()
+    codes, first = _group_codes(rows, by)
+    k = len(first)
+    out = rows[by].iloc[first].reset_index(drop=True)
+    columns: dict[str, Any] = {}
+    for name in exprs:
+        values = pd.to_numeric(rows[name]).to_numpy(dtype=float, na_value=np.nan)
+        missing = np.isnan(values)
+        columns[name] = np.bincount(codes, np.where(missing, 0.0, values), minlength=k)
+        if propagate_missing and missing.any():
+            columns[name][np.bincount(codes, missing, minlength=k) > 0] = np.nan
+    counts = np.bincount(codes, minlength=k).astype(np.int64)
+    for agg in extra:
+        if agg.kind == "len":
+            columns[agg.alias] = counts
+        elif agg.kind == "n_unique":
+            value_codes, values_seen = pd.factorize(rows[str(agg.column)], use_na_sentinel=False)
+            width = max(len(values_seen), 1)
+            pairs = np.sort(codes.astype(np.int64) * width + value_codes)
+            distinct = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
+            columns[agg.alias] = np.bincount(distinct // width, minlength=k)
+        else:
+            values = pd.to_numeric(rows[str(agg.column)]).to_numpy(dtype=float, na_value=np.nan)
+            present = ~np.isnan(values)
+            n = np.bincount(codes, present.astype(float), minlength=k)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                centre = np.bincount(codes, np.where(present, values, 0.0), minlength=k) / n
+                squares = np.bincount(codes, np.where(present, (values - centre[codes]) ** 2, 0.0), minlength=k)
+                columns[agg.alias] = np.where(n > 1, squares / (n - 1), np.nan) ** 0.5
+    result = pd.concat([out, pd.DataFrame(columns)], axis=1)
+    return nw.from_native(result, eager_only=True)
 
 
 def sum_with_missing(
@@ -103,17 +194,9 @@ def sum_with_missing(
     ``columns`` maps an output name to a column of the data. Returns the eager aggregate (for its key
     columns) and the sums as float arrays, NaN where the group held a missing value.
     """
-    exprs: dict[str, nw.Expr] = {}
-    for name, column in columns.items():
-        exprs[f"{TMP}{name}"] = nw.col(column).cast(nw.Float64).fill_null(0)
-        exprs[f"{TMP}{name}_na"] = nw.col(column).is_null().cast(nw.Int64)
-    eager = grouped_sums(frame, by, exprs)
-    sums = {}
-    for name in columns:
-        total = float_array(eager, f"{TMP}{name}")
-        missing = float_array(eager, f"{TMP}{name}_na")
-        sums[name] = np.where(missing > 0, np.nan, total)
-    return eager, sums
+    exprs = {f"{TMP}{name}": nw.col(column).cast(nw.Float64) for name, column in columns.items()}
+    eager = grouped_sums(frame, by, exprs, propagate_missing=True)
+    return eager, {name: float_array(eager, f"{TMP}{name}") for name in columns}
 
 
 def confidence_columns(

@@ -7,11 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import narwhals.stable.v2 as nw
-
 import numpy as np
 import pandas as pd
 
-from blmk_health._frames import Frame, FloatArray, as_list, collect, ingest, with_integer_column
+from blmk_health._frames import FloatArray, Frame, as_list, collect, ingest, with_integer_column
 from blmk_health._validation import describe_values, reject_clashes, require_columns, require_numeric
 from blmk_health.errors import DomainError, SchemaError
 from blmk_health.indicators._core import TMP

@@ -14,6 +14,7 @@ from blmk_health.indicators import ci
 from blmk_health.indicators._confidence import format_multiplier
 from blmk_health.indicators._core import (
     TMP,
+    Agg,
     FloatArray,
     Prepared,
     confidence_columns,
@@ -319,7 +320,7 @@ def mean(
         frame,
         prepared.by,
         {f"{TMP}sum": nw.col(x).cast(nw.Float64), f"{TMP}na": nw.col(x).is_null().cast(nw.Int64)},
-        extra=[nw.len().alias(f"{TMP}len"), nw.col(f"{TMP}sum").std(ddof=1).alias(f"{TMP}sd")],
+        extra=[Agg("len", f"{TMP}len"), Agg("std", f"{TMP}sd", f"{TMP}sum")],
     )
     missing = float_array(eager, f"{TMP}na") > 0
     total = np.where(missing, np.nan, float_array(eager, f"{TMP}sum"))

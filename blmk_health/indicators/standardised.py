@@ -10,7 +10,7 @@ import narwhals.stable.v2 as nw
 import numpy as np
 import pandas as pd
 
-from blmk_health._frames import Frame, as_list, assemble, collect, float_array, ingest
+from blmk_health._frames import Frame, as_list, assemble, collect, distinct_values, float_array, ingest, map_values
 from blmk_health._validation import (
     Check,
     check_choice,
@@ -25,6 +25,7 @@ from blmk_health.indicators import ci
 from blmk_health.indicators._confidence import format_multiplier
 from blmk_health.indicators._core import (
     TMP,
+    Agg,
     confidence_columns,
     grouped_sums,
     keys_of,
@@ -45,23 +46,12 @@ def _limit_names(conf: Any) -> list[str]:
     return [name for pair in conf.names() for name in pair]
 
 
-def _esp_weights(frame: Frame, age_band: str) -> tuple[nw.Expr, nw.Expr]:
-    """Expressions for the ESP2013 weight and band start age of each row, from its age-band label."""
-    column = nw.col(age_band)
-    dtype = frame.schema[age_band]
-    if dtype in (nw.Categorical, nw.Enum) or isinstance(dtype, (nw.Categorical, nw.Enum)):
-        column = column.cast(nw.String)
-    distinct = frame.frame.select(column.alias(age_band)).unique()
-    if isinstance(distinct, nw.LazyFrame):
-        distinct = distinct.collect()
-    labels = distinct.get_column(age_band).to_list()
-    bands = match_esp2013(labels)
+def _esp_weights(frame: Frame, age_band: str) -> tuple[Any, Any]:
+    """The ESP2013 weight and band start age of each row, from its age-band label."""
+    bands = match_esp2013(distinct_values(frame, age_band))
     weights = {label: float(band.weight) for label, band in bands.items()}
     starts = {label: band.start for label, band in bands.items()}
-    return (
-        column.replace_strict(weights, default=None, return_dtype=nw.Float64),
-        column.replace_strict(starts, default=None, return_dtype=nw.Int64),
-    )
+    return map_values(frame, age_band, weights, nw.Float64), map_values(frame, age_band, starts, nw.Int64)
 
 
 def dsr(
@@ -210,7 +200,8 @@ def dsr(
         )
     check_values(frame, checks)
 
-    band: nw.Expr | None
+    band: nw.Expr | nw.Series[Any] | None
+    weight: nw.Expr | nw.Series[Any]
     if use_esp:
         assert age_band is not None
         weight, band = _esp_weights(frame, age_band)
@@ -225,7 +216,7 @@ def dsr(
         base = frame.frame.with_columns(count.alias(f"{TMP}x"), pop.alias(f"{TMP}n"), weight.alias(f"{TMP}w"))
         if band is not None:
             base = base.with_columns(band.alias(f"{TMP}band"))
-        extra = [] if band is None else [nw.col(f"{TMP}band").n_unique().alias(f"{TMP}nb"), nw.len().alias(f"{TMP}len")]
+        extra = [] if band is None else [Agg("n_unique", f"{TMP}nb", f"{TMP}band"), Agg("len", f"{TMP}len")]
         work = frame.with_frame(base)
         eager = grouped_sums(
             work,

@@ -102,3 +102,31 @@ def test_lazy_input_is_not_collected_by_the_caller(area_bands: pd.DataFrame) -> 
     out = bh.indicators.crude_rate(lazy, "deaths", "pop", by="area")
     assert isinstance(out, pl.LazyFrame)
     assert out.collect().height == 11
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_missing_and_categorical_group_keys(backend: str) -> None:
+    data = pd.DataFrame(
+        {
+            "place": ["b", None, "a", "b", None, "a", "c"],
+            "sex": ["F", "M", "F", "F", "M", "M", None],
+            "x": [1.0, 2.0, None, 4.0, 5.0, 6.0, 7.0],
+            "n": [10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0],
+        }
+    )
+    expected_keys = [("a", "F"), ("a", "M"), ("b", "F"), ("c", None), (None, "M")]
+    out = to_pandas(bh.indicators.crude_rate(to_backend(data, backend), "x", "n", by=["place", "sex"], metadata=False))
+    keys = [tuple(None if pd.isna(v) else v for v in row) for row in out[["place", "sex"]].itertuples(index=False)]
+    assert keys == expected_keys
+    assert_close(out["x"], [np.nan, 6.0, 5.0, 7.0, 7.0])
+    assert_close(out["n"], [30.0, 60.0, 50.0, 70.0, 70.0])
+    stats = to_pandas(bh.indicators.mean(to_backend(data, backend), "n", by="place", metadata=False))
+    assert_close(stats["value"], [45.0, 25.0, 70.0, 35.0])
+    assert_close(stats["stdev"], [np.std([30, 60], ddof=1), np.std([10, 40], ddof=1), np.nan, np.std([20, 50], ddof=1)])
+
+
+def test_categorical_keys_sort_by_category_order() -> None:
+    data = pd.DataFrame({"place": pd.Categorical(["MK", "Luton", "MK"], categories=["MK", "Luton"]), "x": [1, 2, 3], "n": [10, 10, 10]})
+    out = bh.indicators.crude_rate(data, "x", "n", by="place")
+    assert out["place"].tolist() == ["MK", "Luton"]
+    assert out["x"].tolist() == [4.0, 2.0]
