@@ -60,7 +60,7 @@ except ImportError:  # pragma: no cover - depends on the venv
     phsm = None
 
 try:
-    import polars as pl
+    pl: Any = importlib.import_module("polars")
 except ImportError:  # pragma: no cover - depends on the venv
     pl = None
 
@@ -149,7 +149,7 @@ def _factorise(data: pd.DataFrame) -> tuple[npt.NDArray[np.intp], Any]:
 
 
 def _sums(codes: npt.NDArray[np.intp], k: int, *columns: FloatArray) -> list[FloatArray]:
-    return [np.bincount(codes, weights=column, minlength=k) for column in columns]
+    return [np.bincount(codes, weights=column, minlength=k).astype(np.float64) for column in columns]
 
 
 def floor_dsr(data: pd.DataFrame) -> pd.DataFrame:
@@ -426,10 +426,18 @@ def environment() -> str:
     packages = ["blmk-health", "PHStatsMethods", "numpy", "pandas", "scipy", "narwhals", "polars", "pyarrow"]
     lines = [
         f"python {platform.python_version()} ({sys.executable})",
-        f"platform {platform.platform()}; {os.cpu_count()} CPUs",
+        f"platform {platform.platform()}; {os.cpu_count()} CPUs; {_load()}",
         "; ".join(f"{p} {_version(p)}" for p in packages),
     ]
     return "\n".join(lines)
+
+
+def _load() -> str:
+    """The 1-minute load average: other busy processes on a small machine skew the timings."""
+    try:
+        return f"load average {os.getloadavg()[0]:.2f}"
+    except OSError:  # pragma: no cover - not available on every platform
+        return "load average unknown"
 
 
 def _ms(seconds: float | None) -> str:
@@ -547,7 +555,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{bench.name:>10}: {label}: {status} (max relative difference {result.max_rel:.2g})")
             failures += [f"{bench.name}: {label}: {p}" for p in result.problems]
 
-    print("\n" + table(rows))
+    print(f"\n{_load()} at the end (the benchmark itself adds about 1)")
+    print(table(rows))
     misses = target_misses(rows)
     print(
         f"\ntargets: PHStatsMethods / blmk_health >= {TARGET_VS_PH:g}x; "

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from importlib import metadata as _metadata
 
-from blmk_health import datasets, errors, indicators
+from blmk_health import datasets, errors, geo, indicators, io
 from blmk_health._show_versions import show_versions
 
 try:
@@ -22,4 +22,4 @@ try:
 except _metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
-__all__ = ["__version__", "datasets", "errors", "indicators", "show_versions"]
+__all__ = ["__version__", "datasets", "errors", "geo", "indicators", "io", "show_versions"]

@@ -25,9 +25,9 @@ __all__ = [
     "as_list",
     "assemble",
     "collect",
+    "distinct_values",
     "float_array",
     "ingest",
-    "distinct_values",
     "map_values",
     "with_integer_column",
 ]
@@ -55,6 +55,14 @@ class Frame:
     def schema(self) -> Mapping[str, Any]:
         """Column dtypes (narwhals dtypes), without collecting a lazy frame."""
         return dict(self.frame.collect_schema())
+
+    @property
+    def eager(self) -> nw.DataFrame[Any]:
+        """The narwhals frame of an eager caller's frame (an error for a lazy one)."""
+        if not isinstance(self.frame, nw.DataFrame):
+            msg = "internal: an eager frame was expected"
+            raise TypeError(msg)
+        return self.frame
 
     def with_frame(self, frame: AnyFrame) -> Frame:
         """The same caller's frame, with a derived narwhals frame to work on."""
@@ -198,7 +206,9 @@ def map_values(frame: Frame, column: str, mapping: Mapping[Any, Any], dtype: Any
     if frame.is_pandas and not frame.is_lazy:
         current = frame.frame.to_native()
         codes, uniques = pd.factorize(current[column])
-        lookup = np.array([mapping[value] for value in pd.Series(uniques).tolist()], dtype=float if dtype == nw.Float64 else np.int64)
+        lookup = np.array(
+            [mapping[value] for value in pd.Series(uniques).tolist()], dtype=float if dtype == nw.Float64 else np.int64
+        )
         return nw.from_native(pd.Series(lookup[codes], index=current.index, name=column), series_only=True)
     expr = nw.col(column)
     if isinstance(frame.schema[column], (nw.Categorical, nw.Enum)) or frame.schema[column] in (nw.Categorical, nw.Enum):

@@ -14,8 +14,12 @@ EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.ipy
 @pytest.mark.parametrize("notebook", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_example_notebook_runs(notebook: Path) -> None:
     nb = nbformat.read(notebook, as_version=4)
-    assert all(not cell.get("outputs") for cell in nb.cells if cell.cell_type == "code"), "strip outputs before committing"
-    client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(notebook.parent)}})
+    assert all(not cell.get("outputs") for cell in nb.cells if cell.cell_type == "code"), (
+        "strip outputs before committing"
+    )
+    client = nbclient.NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(notebook.parent)}}
+    )
     client.execute()
     errors = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs if o.output_type == "error"]
     assert not errors

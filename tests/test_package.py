@@ -136,7 +136,7 @@ def test_invalid_entries(change: dict[str, Any], fragment: str) -> None:
 def test_load_entry_problems(tmp_path: Path) -> None:
     bad = tmp_path / "broken.toml"
     bad.write_text("id = ")
-    with pytest.raises(SchemaError, match="broken.toml: not valid TOML"):
+    with pytest.raises(SchemaError, match=r"broken\.toml: not valid TOML"):
         load_entry(bad)
     other = tmp_path / "other_name.toml"
     other.write_text("\n".join(f"{k} = {_toml(v)}" for k, v in good_entry().items()))

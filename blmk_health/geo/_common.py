@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import narwhals.stable.v2 as nw
 import numpy as np
@@ -29,7 +29,7 @@ SHOW = 5
 
 def describe_codes(codes: Iterable[Any], limit: int = SHOW) -> str:
     """The first ``limit`` codes, sorted, for an error message (``None`` for missing codes)."""
-    listed = sorted({c for c in codes}, key=lambda c: (c is None, str(c)))
+    listed = sorted(set(codes), key=lambda c: (c is None, str(c)))
     more = f" and {len(listed) - limit} more" if len(listed) > limit else ""
     return describe_values(listed, limit) + more
 
@@ -51,7 +51,7 @@ def as_date(value: Any, argument: str) -> pd.Timestamp:
     except (ValueError, TypeError) as err:
         msg = f"{argument}: cannot read {value!r} as a date; use e.g. '2020-04-01'"
         raise DomainError(msg) from err
-    if pd.isna(stamp):
+    if cast(Any, stamp) is pd.NaT:
         msg = f"{argument}: expected a date, got {value!r}"
         raise DomainError(msg)
     return pd.Timestamp(stamp.tz_localize(None) if stamp.tzinfo else stamp).normalize()
@@ -94,7 +94,8 @@ def to_pandas(data: Any, argument: str) -> pd.DataFrame:
     if isinstance(native, pd.DataFrame):
         return native.copy()
     table = eager.to_arrow()
-    return table.to_pandas()
+    result: pd.DataFrame = table.to_pandas()
+    return result
 
 
 def pick_column(columns: Sequence[str], wanted: str | None, candidates: Sequence[str], argument: str) -> str:
@@ -117,10 +118,13 @@ def pick_column(columns: Sequence[str], wanted: str | None, candidates: Sequence
 
 def like_caller(table: pa.Table, like: Frame) -> nw.DataFrame[Any] | nw.LazyFrame[Any]:
     """A small PyArrow table as a narwhals frame of the caller's backend, ready to join with its data."""
+    out: nw.DataFrame[Any] | nw.LazyFrame[Any]
     if like.is_pandas:
-        return nw.from_native(table.to_pandas(), eager_only=True)
+        out = nw.from_native(table.to_pandas(), eager_only=True)
+        return out
     if not like.is_lazy and like.implementation is nw.Implementation.PYARROW:
-        return nw.from_native(table, eager_only=True)
+        out = nw.from_native(table, eager_only=True)
+        return out
     result = _to_kind(table, like)
     return result if isinstance(result, (nw.DataFrame, nw.LazyFrame)) else nw.from_native(result)
 
@@ -128,3 +132,15 @@ def like_caller(table: pa.Table, like: Frame) -> nw.DataFrame[Any] | nw.LazyFram
 def back_to_caller(frame: nw.DataFrame[Any] | nw.LazyFrame[Any], like: Frame) -> Any:
     """Return a narwhals frame to the caller as the kind they gave."""
     return frame if like.was_narwhals else nw.to_native(frame)
+
+
+def keep_geo(result: Any, data: Any) -> Any:
+    """Give a GeoDataFrame caller a GeoDataFrame back (narwhals treats it as a plain pandas frame)."""
+    import sys
+
+    gpd = sys.modules.get("geopandas")
+    if gpd is None or not isinstance(data, gpd.GeoDataFrame) or isinstance(result, gpd.GeoDataFrame):
+        return result
+    if not isinstance(result, pd.DataFrame):  # pragma: no cover - pandas in, pandas out
+        return result
+    return gpd.GeoDataFrame(result, geometry=data.geometry.name, crs=data.crs)

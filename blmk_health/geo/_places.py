@@ -59,8 +59,7 @@ _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9])([A-Z]{2})$")
 @cache
 def _district_table() -> pd.DataFrame:
     with resources.files("blmk_health.geo").joinpath("data/postcode_districts.csv").open(encoding="utf-8") as fh:
-        table = pd.read_csv(fh, comment="#", dtype=str, keep_default_na=False)
-    return table
+        return pd.read_csv(fh, comment="#", dtype=str, keep_default_na=False)
 
 
 def postcode_districts() -> pd.DataFrame:
@@ -198,15 +197,16 @@ def place_from_postcode(
             f"(first: {describe_codes(bad_override.values())}); use one of {list(PLACES)}"
         )
         raise DomainError(msg)
-    districts = {
-        row.district: tuple(row.candidates)
-        for row in postcode_districts().itertuples(index=False)
+    table_of_districts = postcode_districts()
+    districts: dict[str, tuple[str, ...]] = {
+        str(d): tuple(str(c) for c in cands)
+        for d, cands in zip(table_of_districts["district"], table_of_districts["candidates"], strict=True)
     }
 
     codes = table[code].astype(object).where(table[code].notna(), None).tolist()
     postcodes = table[postcode].astype(object).where(table[postcode].notna(), None).tolist()
     commissioners = (
-        table[commissioner].astype(object).where(table[commissioner].notna(), None).tolist()  # type: ignore[index]
+        table[str(commissioner)].astype(object).where(table[str(commissioner)].notna(), None).tolist()
         if use_commissioner
         else [None] * len(table)
     )

@@ -7,6 +7,10 @@ same kind of frame, with the reference package's column names and suppression ru
   (Wilson) and means (Student's t).
 - :func:`dsr`, :func:`isr`: directly (Dobson) and indirectly standardised rates and ratios.
 - :func:`quantiles`: assignment to quantiles (deprivation deciles).
+- :func:`life_expectancy`, :func:`healthy_life_expectancy`: abridged life tables (Chiang, Silcocks)
+  and the Sullivan method.
+- :func:`sii`, :func:`le_gap`: slope and relative index of inequality, and the gap in life expectancy
+  across deprivation deciles.
 - :mod:`~blmk_health.indicators.ci`: the confidence-interval primitives.
 - :func:`catalogue`: the definitions of every indicator the library computes.
 """
@@ -14,9 +18,25 @@ same kind of frame, with the reference package's column names and suppression ru
 from __future__ import annotations
 
 from blmk_health.indicators import ci
+from blmk_health.indicators._le_gap import le_gap
 from blmk_health.indicators.catalogue import catalogue
+from blmk_health.indicators.life_expectancy import healthy_life_expectancy, life_expectancy
 from blmk_health.indicators.quantiles import quantiles
 from blmk_health.indicators.rates import crude_rate, mean, proportion
+from blmk_health.indicators.sii import sii
 from blmk_health.indicators.standardised import dsr, isr
 
-__all__ = ["catalogue", "ci", "crude_rate", "dsr", "isr", "mean", "proportion", "quantiles"]
+__all__ = [
+    "catalogue",
+    "ci",
+    "crude_rate",
+    "dsr",
+    "healthy_life_expectancy",
+    "isr",
+    "le_gap",
+    "life_expectancy",
+    "mean",
+    "proportion",
+    "quantiles",
+    "sii",
+]

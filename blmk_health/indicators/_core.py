@@ -143,8 +143,8 @@ def _group_codes(table: pd.DataFrame, by: list[str]) -> tuple[npt.NDArray[np.int
         codes = rank[codes]
         combined = codes if combined is None else combined * len(uniques) + codes
     assert combined is not None
-    inverse, uniques = pd.factorize(combined, sort=True)
-    first = np.empty(len(uniques), dtype=np.intp)
+    inverse, groups = pd.factorize(combined, sort=True)
+    first = np.empty(len(groups), dtype=np.intp)
     first[inverse[::-1]] = np.arange(len(inverse) - 1, -1, -1)
     return inverse, first
 

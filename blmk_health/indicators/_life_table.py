@@ -8,6 +8,7 @@ age band) into those arrays, with the checks and the reference's per-group suppr
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import warnings
@@ -150,7 +151,7 @@ def parse_bands(labels: Iterable[Any], argument: str = "age_band") -> Bands:
             "(or 19 bands closed at 85+)"
         )
         raise SchemaError(msg)
-    nxt = dict(zip(starts[:-1], starts[1:], strict=True))
+    nxt = dict(itertools.pairwise(starts))
     wrong: list[Any] = []
     for label, p in good.items():
         if p.start == starts[-1]:
@@ -229,16 +230,27 @@ def band_table(
     """
     check_values(
         frame,
-        [Check("age_band", age_band, nw.col(age_band).is_null(), "is missing", "every row needs an age band", SchemaError)],
+        [
+            Check(
+                "age_band",
+                age_band,
+                nw.col(age_band).is_null(),
+                "is missing",
+                "every row needs an age band",
+                SchemaError,
+            )
+        ],
     )
     column, labels = _distinct_labels(frame, age_band)
     bands = parse_bands(labels)
     start = f"{TMP}start"
-    rows = frame.frame.with_columns(column.replace_strict(bands.start_of, return_dtype=nw.Int64).alias(start))
-    aggs: list[nw.Expr] = [nw.len().alias(f"{TMP}len")]
+    row_exprs = {start: column.replace_strict(bands.start_of, default=None, return_dtype=nw.Int64)}
     for name, col in columns.items():
-        aggs.append(nw.col(col).cast(nw.Float64).sum().alias(f"{TMP}{name}"))
-        aggs.append(nw.col(col).is_null().cast(nw.Int64).sum().alias(f"{TMP}{name}_na"))
+        row_exprs[f"{TMP}{name}"] = nw.col(col).cast(nw.Float64)
+        row_exprs[f"{TMP}{name}_na"] = nw.col(col).is_null().cast(nw.Int64)
+    rows = frame.frame.with_columns(**row_exprs)
+    aggs: list[nw.Expr] = [nw.len().alias(f"{TMP}len")]
+    aggs += [nw.col(name).sum() for name in row_exprs if name != start]
     eager = collect(rows.group_by([*by, start]).agg(*aggs), frame).sort([*by, start], nulls_last=True)
     counts = float_array(eager, f"{TMP}len")
     if not sum_repeats and (counts > 1).any():
@@ -338,7 +350,7 @@ def group_problems(table: BandTable, deaths: str = "deaths", population: str = "
     present = table.present
     n_bands = present.sum(axis=1)
     with np.errstate(invalid="ignore"):
-        rules: list[tuple[BoolArray, Any]] = [
+        rules: list[tuple[Any, Any]] = [
             (table.missing.any(axis=1), "missing deaths or population"),
             (n_bands != table.bands.n, None),
             ((present & (d < 0)).any(axis=1), "negative deaths"),
@@ -350,9 +362,7 @@ def group_problems(table: BandTable, deaths: str = "deaths", population: str = "
     out = np.full(table.n_groups, None, dtype=object)
     for mask, reason in reversed(rules):
         if reason is None:
-            texts = np.array(
-                [f"{k} of the {table.bands.n} age bands present" for k in n_bands], dtype=object
-            )
+            texts = np.array([f"{k} of the {table.bands.n} age bands present" for k in n_bands], dtype=object)
             out = np.where(mask, texts, out)
         else:
             out = np.where(mask, reason, out)
@@ -372,8 +382,9 @@ def warn_problems(
     else:
         shown = "all rows"
     first = problems[bad[0]]
+    more = " and other reasons" if len(set(problems[bad])) > 1 else ""
     warnings.warn(
-        f"{function}: {len(bad)} group(s) have no result ({first}{' and other reasons' if len(set(problems[bad])) > 1 else ''}); "
+        f"{function}: {len(bad)} group(s) have no result ({first}{more}); "
         f"first: {shown}. Their values are missing and `statistic` gives the reason",
         UserWarning,
         stacklevel=3,

@@ -17,8 +17,8 @@ from blmk_health.indicators._confidence import Confidence, parse_confidence
 from blmk_health.indicators._core import FloatArray, metadata_columns
 from blmk_health.indicators._life_table import (
     MAX_HALF_WIDTH,
-    BandTable,
     Bands,
+    BandTable,
     band_table,
     chiang,
     group_problems,
@@ -74,8 +74,10 @@ def _check_inputs(
     frame = ingest(data)
     by_cols = as_list(by, "by")
     conf = parse_confidence(confidence, any_levels=True)
-    require_columns(frame, [("deaths", deaths), ("population", population), ("age_band", age_band), *extra,
-                            *[("by", c) for c in by_cols]])
+    require_columns(
+        frame,
+        [("deaths", deaths), ("population", population), ("age_band", age_band), *extra, *[("by", c) for c in by_cols]],
+    )
     require_numeric(frame, [("deaths", deaths), ("population", population), *extra])
     if age_band in by_cols:
         msg = f"by: the age-band column {age_band!r} cannot also be a grouping column"
@@ -96,8 +98,12 @@ def _rows(
 
 
 def _statistic(
-    what: str, table: BandTable, group: npt.NDArray[np.int64], band: npt.NDArray[np.int64],
-    problems: npt.NDArray[np.object_], wide: npt.NDArray[np.bool_] | None = None,
+    what: str,
+    table: BandTable,
+    group: npt.NDArray[np.int64],
+    band: npt.NDArray[np.int64],
+    problems: npt.NDArray[np.object_],
+    wide: npt.NDArray[np.bool_] | None = None,
 ) -> npt.NDArray[np.object_]:
     starts = np.asarray(table.bands.starts)
     base = np.array([f"{what} at {s}" for s in starts], dtype=object)[band]
@@ -216,13 +222,14 @@ def life_expectancy(
     >>> df = pd.DataFrame({"age": bands, "deaths": deaths, "pop": pops})
     >>> out = bh.indicators.life_expectancy(df, "deaths", "pop", "age", at_age=[0, 65], metadata=False)
     >>> out[["age", "value", "lowercl", "uppercl"]].round(2)
-      age  value  lowercl  uppercl
-    0   0  80.17    79.88    80.46
-    1  65  18.77    18.58    18.96
+         age  value  lowercl  uppercl
+    0      0  80.17    79.88    80.46
+    1  65-69  18.77    18.58    18.96
     """
     frame, by_cols, conf = _check_inputs(data, deaths, population, age_band, by, confidence)
-    reject_clashes(by_cols, ["value", *_limit_names(conf), "pops_used", "dths_used", "confidence", "statistic",
-                             "method"], "by")
+    reject_clashes(
+        by_cols, ["value", *_limit_names(conf), "pops_used", "dths_used", "confidence", "statistic", "method"], "by"
+    )
     table = band_table(frame, by_cols, age_band, {"deaths": deaths, "population": population})
     index = _select_ages(at_age, table.bands)
     problems = group_problems(table)
@@ -333,24 +340,37 @@ def healthy_life_expectancy(
     >>> out = bh.indicators.healthy_life_expectancy(df, "deaths", "pop", "age", "good_health", "n", at_age=0)
     >>> out[["value", "lowercl", "uppercl", "life_expectancy"]].round(2)
        value  lowercl  uppercl  life_expectancy
-    0  64.88    64.47    65.28            75.14
+    0  63.16    62.58    63.74            77.33
     """
     extra = [("healthy", healthy), ("sample_size", sample_size)]
     frame, by_cols, conf = _check_inputs(data, deaths, population, age_band, by, confidence, extra)
-    reject_clashes(by_cols, ["value", *_limit_names(conf), "life_expectancy", "confidence", "statistic", "method"],
-                   "by")
+    reject_clashes(
+        by_cols, ["value", *_limit_names(conf), "life_expectancy", "confidence", "statistic", "method"], "by"
+    )
     check_values(
         frame,
         [
-            Check("healthy", healthy, (nw.col(healthy) < 0) | (nw.col(healthy) > 1), "is outside [0, 1]",
-                  "it is the proportion of the band's sample in good health"),
+            Check(
+                "healthy",
+                healthy,
+                (nw.col(healthy) < 0) | (nw.col(healthy) > 1),
+                "is outside [0, 1]",
+                "it is the proportion of the band's sample in good health",
+            ),
             Check("healthy", healthy, nw.col(healthy).is_null(), "is missing", "every band needs a proportion"),
-            Check("sample_size", sample_size, ~(nw.col(sample_size) > 0), "is not > 0",
-                  "every band needs survey respondents"),
+            Check(
+                "sample_size",
+                sample_size,
+                ~(nw.col(sample_size) > 0),
+                "is not > 0",
+                "every band needs survey respondents",
+            ),
         ],
     )
     table = band_table(
-        frame, by_cols, age_band,
+        frame,
+        by_cols,
+        age_band,
         {"deaths": deaths, "population": population, "healthy": healthy, "sample_size": sample_size},
     )
     index = _select_ages(at_age, table.bands)

@@ -101,7 +101,7 @@ def quantiles(
     if frame.is_lazy:
         out: Any = frame.frame.with_columns(_lazy_quantile(value, by_cols, n, invert).alias("quantile"))
     else:
-        out = with_integer_column(frame.frame, "quantile", _eager_quantile(frame, value, by_cols, n, invert))
+        out = with_integer_column(frame.eager, "quantile", _eager_quantile(frame, value, by_cols, n, invert))
     if frame.was_narwhals:
         return out
     return nw.to_native(out)
@@ -121,7 +121,9 @@ def _lazy_quantile(value: str, by: list[str], n: int, invert: bool | str) -> nw.
     def rank(descending: bool) -> nw.Expr:
         return over(nw.col(value).rank(method="min", descending=descending))
 
-    ranked = nw.when(nw.col(invert)).then(rank(True)).otherwise(rank(False)) if isinstance(invert, str) else rank(invert)
+    ranked = (
+        nw.when(nw.col(invert)).then(rank(True)).otherwise(rank(False)) if isinstance(invert, str) else rank(invert)
+    )
     count = over(nw.col(value).count())
     raw = _formula(count, ranked, n, lambda e: e.floor(), lambda e: e.ceil())
     return nw.when(count < n).then(None).otherwise(nw.when(raw == 0).then(1.0).otherwise(raw)).cast(nw.Int64)
@@ -130,7 +132,7 @@ def _lazy_quantile(value: str, by: list[str], n: int, invert: bool | str) -> nw.
 def _eager_quantile(frame: Frame, value: str, by: list[str], n: int, invert: bool | str) -> FloatArray:
     """The same assignment on an eager frame, with pandas' grouped rank (missing quantiles are NaN)."""
     columns = list(dict.fromkeys([*by, value, *([invert] if isinstance(invert, str) else [])]))
-    table = frame.frame.select(columns).to_pandas().reset_index(drop=True)
+    table = frame.eager.select(columns).to_pandas().reset_index(drop=True)
     values = pd.to_numeric(table[value]).astype(float)
     if isinstance(invert, str):
         descending = table[invert].astype(bool).to_numpy()

@@ -207,7 +207,7 @@ def _pick_sheet(names: Sequence[str], sheet: str | Sequence[str] | None, argumen
 def _excel_rows(source: Any, sheet: str | Sequence[str] | None, argument: str) -> tuple[list[list[str]], list[int]]:
     with pd.ExcelFile(source, engine="openpyxl") as book:
         name = _pick_sheet([str(n) for n in book.sheet_names], sheet, argument)
-        raw = book.parse(name, header=None, dtype=object)
+        raw = pd.read_excel(book, sheet_name=name, header=None, dtype=object)
     rows: list[list[str]] = []
     lines: list[int] = []
     for number, values in enumerate(raw.itertuples(index=False, name=None), start=1):
@@ -510,9 +510,7 @@ def check_unique(frame: pd.DataFrame, keys: pd.DataFrame, headers: Sequence[str]
         raise SchemaError(msg)
 
 
-def check_choices(
-    frame: pd.DataFrame, values: pd.Series, header: str, argument: str, allowed: Iterable[str]
-) -> None:
+def check_choices(frame: pd.DataFrame, values: pd.Series, header: str, argument: str, allowed: Iterable[str]) -> None:
     """Raise :class:`DomainError` if a non-missing value is not one of ``allowed``."""
     allowed = list(allowed)
     bad = values.notna() & ~values.isin(allowed)

@@ -29,7 +29,13 @@ _SPEC = (
         (r"lsoa", r"lsoa ?(?:11|21)? ?(?:cd|code)", r"lsoa code \((?:2011|2021)\)"),
         regex=True,
     ),
-    Column("lsoa_name", "LSOA name (2011)", (r"lsoa ?(?:11|21)? ?(?:nm|name)", r"lsoa name \((?:2011|2021)\)"), False, True),
+    Column(
+        "lsoa_name",
+        "LSOA name (2011)",
+        (r"lsoa ?(?:11|21)? ?(?:nm|name)", r"lsoa name \((?:2011|2021)\)"),
+        required=False,
+        regex=True,
+    ),
     Column(
         "la_code",
         "Local Authority District code (2019)",

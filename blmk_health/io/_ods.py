@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -125,9 +126,9 @@ def read_epraccur(path: Source, *, gp_only: bool = False) -> pd.DataFrame:
     ... ]
     >>> text = "\\n".join(",".join(f'"{v}"' for v in row) for row in rows)
     >>> df = bh.io.read_epraccur(io.StringIO(text), gp_only=True)
-    >>> df[["practice_code", "postcode", "open_date", "status", "commissioner_code", "prescribing_setting"]]
-      practice_code postcode  open_date status commissioner_code  prescribing_setting
-    0        E81001  LU2 0NN 1974-04-01      A               06P                    4
+    >>> df[["practice_code", "open_date", "status", "commissioner_code", "prescribing_setting"]]
+      practice_code  open_date status commissioner_code  prescribing_setting
+    0        E81001 1974-04-01      A               06P                    4
     >>> df.attrs["dropped"]["values"]
     ('Y06191',)
     """
@@ -262,9 +263,7 @@ class EPCN:
     core_partners: pd.DataFrame
 
 
-def _commissioner_type(header: str | None) -> str:
-    if header is None:
-        return ""
+def _commissioner_type(header: str) -> str:
     text = normalise(header)
     return "sub_icb" if "sub icb" in text else "ccg"
 
@@ -399,7 +398,7 @@ def read_epcn(details: Source, core_partners: Source | None = None) -> EPCN:
         PCN Code                                          ``pcn_code``                 str
         PCN Name                                          ``pcn_name``                 str
         Practice to PCN Relationship Start Date           ``start_date``               datetime64[ns]
-        Practice to PCN Relationship End Date             ``end_date``                 datetime64[ns] (NaT if open-ended)
+        Practice to PCN Relationship End Date             ``end_date``                 datetime64[ns] (NaT: open)
         Practice Parent CCG (Sub ICB) Code / Name         ``practice_commissioner_code`` / ``_name`` str
         PCN Parent CCG (Sub ICB) Code / Name              ``pcn_commissioner_code`` / ``_name`` str
         ================================================= ============================ ==============
@@ -445,7 +444,7 @@ def read_epcn(details: Source, core_partners: Source | None = None) -> EPCN:
         if not is_excel(details):
             msg = "core_partners: required unless details is the ePCN xlsx workbook holding both sheets"
             raise InputError(msg)
-        if not isinstance(details, (str, bytes)) and hasattr(details, "seek"):
+        if not isinstance(details, (str, os.PathLike)):
             position = details.tell()
             table = _read_details(details, "details")
             details.seek(position)

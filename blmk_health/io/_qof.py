@@ -105,9 +105,7 @@ def read_qof_prevalence(path: Source) -> pd.DataFrame:
         )
         raise DomainError(msg)
     keys = pd.DataFrame({"code": code, "group": group, "type": list_type})
-    check_unique(
-        frame, keys, [found[c] for c in ("practice_code", "group_code", "list_type") if c in found], argument
-    )
+    check_unique(frame, keys, [found[c] for c in ("practice_code", "group_code", "list_type") if c in found], argument)
     return finish(
         {
             "practice_code": code,

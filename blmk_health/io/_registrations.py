@@ -56,16 +56,16 @@ def _ages(values: pd.Series, frame: pd.DataFrame, header: str, argument: str) ->
     labels: list[object] = []
     lower: list[object] = []
     upper: list[object] = []
-    bad = pd.Series(False, index=values.index)
-    for i, value in values.items():
+    flags: list[bool] = []
+    for value in values:
         text = str(value).strip()
         match = _AGE.fullmatch(text)
+        flags.append(match is None and text.upper() != "ALL")
         if text.upper() == "ALL":
             labels.append("all")
             lower.append(pd.NA)
             upper.append(pd.NA)
         elif match is None:
-            bad.loc[i] = True
             labels.append(pd.NA)
             lower.append(pd.NA)
             upper.append(pd.NA)
@@ -80,6 +80,7 @@ def _ages(values: pd.Series, frame: pd.DataFrame, header: str, argument: str) ->
                 labels.append(f"{lo}-{hi}" if match["hi"] else str(lo))
                 lower.append(lo)
                 upper.append(hi)
+    bad = pd.Series(flags, index=values.index, dtype=bool)
     if bad.any():
         n = int(bad.sum())
         msg = (

@@ -126,7 +126,9 @@ def test_missing_and_categorical_group_keys(backend: str) -> None:
 
 
 def test_categorical_keys_sort_by_category_order() -> None:
-    data = pd.DataFrame({"place": pd.Categorical(["MK", "Luton", "MK"], categories=["MK", "Luton"]), "x": [1, 2, 3], "n": [10, 10, 10]})
+    data = pd.DataFrame(
+        {"place": pd.Categorical(["MK", "Luton", "MK"], categories=["MK", "Luton"]), "x": [1, 2, 3], "n": [10, 10, 10]}
+    )
     out = bh.indicators.crude_rate(data, "x", "n", by="place")
     assert out["place"].tolist() == ["MK", "Luton"]
     assert out["x"].tolist() == [4.0, 2.0]

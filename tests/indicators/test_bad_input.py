@@ -106,7 +106,10 @@ def test_negative_counts_name_argument_column_rows_values() -> None:
         lambda: bh.indicators.dsr(data, "x", "n", by="area", age_band="age_band"),
         lambda: bh.indicators.isr(data, "x", "n", "xr", "nr", by="area"),
     ):
-        with pytest.raises(DomainError, match=r"^x: column 'x' has a negative (count|numerator) in 2 rows \(first offending values: -2, -9\)"):
+        with pytest.raises(
+            DomainError,
+            match=r"^x: column 'x' has a negative (count|numerator) in 2 rows \(first offending values: -2, -9\)",
+        ):
             call()
 
 
@@ -119,7 +122,9 @@ def test_zero_or_negative_denominators(bad: int) -> None:
         lambda: bh.indicators.proportion(data, "x", "n"),
         lambda: bh.indicators.dsr(data, "x", "n", by="area", age_band="age_band"),
     ):
-        with pytest.raises(DomainError, match=rf"n: column 'n' has a zero or negative .* in 1 row \(first offending values: {bad}\)"):
+        with pytest.raises(
+            DomainError, match=rf"n: column 'n' has a zero or negative .* in 1 row \(first offending values: {bad}\)"
+        ):
             call()
 
 
@@ -149,7 +154,10 @@ def test_isr_reference_values() -> None:
 
 def test_numerator_above_denominator_in_proportion_only() -> None:
     data = pd.DataFrame({"x": [5, 12, 3], "n": [10, 10, 2]})
-    with pytest.raises(DomainError, match=r"x: column 'x' is greater than the denominator 'n' in 2 rows \(first offending values: 12, 3\)"):
+    with pytest.raises(
+        DomainError,
+        match=r"x: column 'x' is greater than the denominator 'n' in 2 rows \(first offending values: 12, 3\)",
+    ):
         bh.indicators.proportion(data, "x", "n")
     assert bh.indicators.crude_rate(data, "x", "n")["value"].iloc[1] == pytest.approx(120_000)
 
@@ -173,7 +181,11 @@ def test_dsr_standard_population_values() -> None:
 
 def test_dsr_duplicate_group_age_band() -> None:
     data = pd.concat([areas(), areas().iloc[[0, 20]]], ignore_index=True)
-    with pytest.raises(SchemaError, match=r"age_band: 2 \(group, start age of age_band\) combination\(s\) appear on more than one row \(first: \('A0', 0\), \('A1', 5\)\)"):
+    with pytest.raises(
+        SchemaError,
+        match=r"age_band: 2 \(group, start age of age_band\) combination\(s\) appear on more than one row "
+        r"\(first: \('A0', 0\), \('A1', 5\)\)",
+    ):
         bh.indicators.dsr(data, "x", "n", by="area", age_band="age_band")
 
 
@@ -226,7 +238,9 @@ def test_dsr_non_independent_duplicate_frequency() -> None:
 # --- arguments ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("confidence", [0.8, 0.5, 101, -1, 89.9, (0.95, 0.99), (0.9, 0.95, 0.998), (), "95%", None, True, float("nan")])
+@pytest.mark.parametrize(
+    "confidence", [0.8, 0.5, 101, -1, 89.9, (0.95, 0.99), (0.9, 0.95, 0.998), (), "95%", None, True, float("nan")]
+)
 def test_bad_confidence(confidence: Any) -> None:
     with pytest.raises(DomainError, match="confidence"):
         bh.indicators.crude_rate(areas(), "x", "n", confidence=confidence)
@@ -256,13 +270,23 @@ def test_isr_observed_totals_problems() -> None:
     with pytest.raises(SchemaError, match="column not found: observed_totals='x'"):
         bh.indicators.isr(data, "x", "n", "xr", "nr", by="area", observed_totals=pd.DataFrame({"area": ["A0"]}))
     with pytest.raises(ReferenceDataError, match=r"1 group\(s\) of data have no observed total \(first: \('A1',\)\)"):
-        bh.indicators.isr(data, "x", "n", "xr", "nr", by="area", observed_totals=pd.DataFrame({"area": ["A0"], "x": [4]}))
+        bh.indicators.isr(
+            data, "x", "n", "xr", "nr", by="area", observed_totals=pd.DataFrame({"area": ["A0"], "x": [4]})
+        )
     with pytest.raises(SchemaError, match="rows repeat a group"):
         bh.indicators.isr(
-            data, "x", "n", "xr", "nr", by="area", observed_totals=pd.DataFrame({"area": ["A0", "A0", "A1"], "x": [4, 5, 6]})
+            data,
+            "x",
+            "n",
+            "xr",
+            "nr",
+            by="area",
+            observed_totals=pd.DataFrame({"area": ["A0", "A0", "A1"], "x": [4, 5, 6]}),
         )
     with pytest.raises(DomainError, match="observed_totals: column 'x' has a negative count"):
-        bh.indicators.isr(data, "x", "n", "xr", "nr", by="area", observed_totals=pd.DataFrame({"area": ["A0", "A1"], "x": [4, -5]}))
+        bh.indicators.isr(
+            data, "x", "n", "xr", "nr", by="area", observed_totals=pd.DataFrame({"area": ["A0", "A1"], "x": [4, -5]})
+        )
     with pytest.raises(SchemaError, match="without `by`, expected one row"):
         bh.indicators.isr(data, "x", "n", "xr", "nr", observed_totals=pd.DataFrame({"x": [4, 5]}))
     with pytest.raises(SchemaError, match="column not found: x='x'"):
@@ -285,7 +309,9 @@ def test_quantiles_arguments() -> None:
         bh.indicators.quantiles(data, "v", invert=1)  # type: ignore[arg-type]
     with pytest.raises(SchemaError, match="invert: column 'g' must be boolean"):
         bh.indicators.quantiles(data, "v", invert="g")
-    with pytest.raises(SchemaError, match=r"invert: column 'flag' must be the same within each group; it varies in 1 group"):
+    with pytest.raises(
+        SchemaError, match=r"invert: column 'flag' must be the same within each group; it varies in 1 group"
+    ):
         bh.indicators.quantiles(data, "v", invert="flag", n=1)
     with pytest.raises(SchemaError, match=r"data: columns \['quantile'\] would be overwritten"):
         bh.indicators.quantiles(data.assign(quantile=1), "v")
@@ -301,6 +327,10 @@ def test_messages_cap_the_values_shown() -> None:
 def test_lazy_inputs_are_checked_too() -> None:
     import polars as pl
 
-    data = pl.from_pandas(areas()).lazy().with_columns(pl.when(pl.col("age_band") == "0-4").then(-1).otherwise(pl.col("x")).alias("x"))
+    data = (
+        pl.from_pandas(areas())
+        .lazy()
+        .with_columns(pl.when(pl.col("age_band") == "0-4").then(-1).otherwise(pl.col("x")).alias("x"))
+    )
     with pytest.raises(DomainError, match="x: column 'x' has a negative count in 2 rows"):
         bh.indicators.dsr(data, "x", "n", by="area", age_band="age_band")

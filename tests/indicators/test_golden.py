@@ -239,8 +239,12 @@ def test_isr_columns(golden_dir: Path, isr_results: pd.DataFrame, kind: str, sca
 
 def test_isr_observed_totals(golden_dir: Path, isr_results: pd.DataFrame) -> None:
     data = read(golden_dir, "testdata_DSR_ISR__testdata_multiarea_isr.csv").drop(columns="count")
-    totals = read(golden_dir, "testdata_DSR_ISR__testdata_multiarea_lookup.csv").rename(columns={"total_count": "count"})
-    out = bh.indicators.isr(data, "count", "pop", "refcount", "refpop", by="area", observed_totals=totals, confidence=TWO)
+    totals = read(golden_dir, "testdata_DSR_ISR__testdata_multiarea_lookup.csv").rename(
+        columns={"total_count": "count"}
+    )
+    out = bh.indicators.isr(
+        data, "count", "pop", "refcount", "refpop", by="area", observed_totals=totals, confidence=TWO
+    )
     expected = isr_results[isr_results["statistic"] == "indirectly standardised ratio x 1"].reset_index(drop=True)
     for column in ["observed", "expected", "value", *LIMITS2]:
         assert_close(out[column], expected[column])

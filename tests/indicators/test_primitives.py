@@ -99,7 +99,27 @@ def test_esp2013_tables() -> None:
     assert len(esp19) == 19
     assert len(esp20) == 20
     assert esp20["age_band"].tolist()[:3] == ["0", "1-4", "5-9"]
-    assert esp19["population"].tolist() == [5000, 5500, 5500, 5500, 6000, 6000, 6500, 7000, 7000, 7000, 7000, 6500, 6000, 5500, 5000, 4000, 2500, 1500, 1000]
+    assert esp19["population"].tolist() == [
+        5000,
+        5500,
+        5500,
+        5500,
+        6000,
+        6000,
+        6500,
+        7000,
+        7000,
+        7000,
+        7000,
+        6500,
+        6000,
+        5500,
+        5000,
+        4000,
+        2500,
+        1500,
+        1000,
+    ]
     assert pd.isna(esp19["end_age"].iloc[-1])
     with pytest.raises(InputError, match="bands: expected 19 or 20"):
         bh.datasets.esp2013(bands=18)
@@ -148,6 +168,15 @@ def test_dsr_missing_counts_are_zero_and_suppression() -> None:
     assert out["total_count"].item() == 9
     assert np.isnan(out["value"].item())
     assert out["statistic"].item() == "dsr NA for total count < 10"
-    assert list(out.columns) == ["total_count", "total_pop", "value", "lowercl", "uppercl", "confidence", "statistic", "method"]
+    assert list(out.columns) == [
+        "total_count",
+        "total_pop",
+        "value",
+        "lowercl",
+        "uppercl",
+        "confidence",
+        "statistic",
+        "method",
+    ]
     bare = bh.indicators.dsr(data, "x", "n", age_band="band", metadata=False)
     assert list(bare.columns) == ["total_count", "total_pop", "value", "lowercl", "uppercl"]

@@ -30,7 +30,11 @@ def test_rate_and_proportion_limits_contain_the_value_and_widen(x: list[int], ex
 
 
 @SETTINGS
-@given(x=st.lists(counts, min_size=1, max_size=20), extra=st.lists(st.integers(0, 10**6), min_size=20, max_size=20), level=levels)
+@given(
+    x=st.lists(counts, min_size=1, max_size=20),
+    extra=st.lists(st.integers(0, 10**6), min_size=20, max_size=20),
+    level=levels,
+)
 def test_wilson_limits_stay_in_unit_interval(x: list[int], extra: list[int], level: float) -> None:
     n = np.array([xi + e for xi, e in zip(x, extra, strict=False)], dtype=float)
     n[n == 0] = 1
@@ -44,7 +48,13 @@ def test_wilson_limits_stay_in_unit_interval(x: list[int], extra: list[int], lev
 @given(o=st.integers(0, 5000), low=st.sampled_from([0.9, 0.95]), high=st.sampled_from([0.99, 0.998]))
 def test_poisson_limits_nest(o: int, low: float, high: float) -> None:
     ci = bh.indicators.ci
-    assert ci.poisson_lower(o, high) <= ci.poisson_lower(o, low) <= o <= ci.poisson_upper(o, low) <= ci.poisson_upper(o, high)
+    assert (
+        ci.poisson_lower(o, high)
+        <= ci.poisson_lower(o, low)
+        <= o
+        <= ci.poisson_upper(o, low)
+        <= ci.poisson_upper(o, high)
+    )
 
 
 @SETTINGS
@@ -64,7 +74,10 @@ def test_dsr_of_equal_rates_is_that_rate(rate: int, thousands: list[int], multip
 
 
 @SETTINGS
-@given(deaths=st.lists(st.integers(0, 400), min_size=19, max_size=19), pops=st.lists(st.integers(1000, 50_000), min_size=19, max_size=19))
+@given(
+    deaths=st.lists(st.integers(0, 400), min_size=19, max_size=19),
+    pops=st.lists(st.integers(1000, 50_000), min_size=19, max_size=19),
+)
 def test_isr_of_a_population_against_itself_is_one(deaths: list[int], pops: list[int]) -> None:
     data = pd.DataFrame({"x": deaths, "n": pops})
     out = bh.indicators.isr(data, "x", "n", "x", "n", confidence=(0.95, 0.998))
@@ -72,7 +85,13 @@ def test_isr_of_a_population_against_itself_is_one(deaths: list[int], pops: list
         assert np.isnan(out["value"].item())
     else:
         assert abs(out["value"].item() - 1) < 1e-12
-        assert out["lower99_8cl"].item() <= out["lower95_0cl"].item() <= 1 <= out["upper95_0cl"].item() <= out["upper99_8cl"].item()
+        assert (
+            out["lower99_8cl"].item()
+            <= out["lower95_0cl"].item()
+            <= 1
+            <= out["upper95_0cl"].item()
+            <= out["upper99_8cl"].item()
+        )
 
 
 @SETTINGS

@@ -75,10 +75,14 @@ def test_keeps_caller_index_and_columns() -> None:
 @pytest.mark.parametrize("backend", ["polars", "polars-lazy", "pyarrow", "duckdb"])
 def test_backends_match_pandas(backend: str) -> None:
     rng = np.random.default_rng(3)
-    data = pd.DataFrame({"g": np.repeat(["a", "b", "c"], 30), "id": np.arange(90), "v": rng.integers(0, 20, 90).astype(float)})
+    data = pd.DataFrame(
+        {"g": np.repeat(["a", "b", "c"], 30), "id": np.arange(90), "v": rng.integers(0, 20, 90).astype(float)}
+    )
     data.loc[5, "v"] = np.nan
     expected = bh.indicators.quantiles(data, "v", by="g", n=5)
-    got = to_pandas(bh.indicators.quantiles(to_backend(data, backend), "v", by="g", n=5)).sort_values("id", ignore_index=True)
+    got = to_pandas(bh.indicators.quantiles(to_backend(data, backend), "v", by="g", n=5)).sort_values(
+        "id", ignore_index=True
+    )
     assert got["quantile"].astype("Float64").tolist() == expected["quantile"].astype("Float64").tolist()
 
 

@@ -1,0 +1,302 @@
+"""The gap in life expectancy at birth across deprivation deciles (PHOF A02a-style SII, or the range)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import narwhals.stable.v2 as nw
+import numpy as np
+
+from blmk_health._frames import as_list, assemble, float_array, ingest
+from blmk_health._validation import (
+    Check,
+    check_choice,
+    check_values,
+    describe_values,
+    reject_clashes,
+    require_columns,
+    require_numeric,
+)
+from blmk_health.errors import DomainError
+from blmk_health.indicators import ci
+from blmk_health.indicators._confidence import parse_confidence
+from blmk_health.indicators._core import TMP, metadata_columns
+from blmk_health.indicators._life_table import MAX_HALF_WIDTH, band_table, chiang, group_ids, group_problems
+from blmk_health.indicators._sii_core import sii_arrays
+from blmk_health.indicators.quantiles import quantiles
+from blmk_health.indicators.sii import MAX_QUANTILES, check_repetitions, check_seed
+
+__all__ = ["le_gap"]
+
+_Q = f"{TMP}quantile"
+
+
+def le_gap(
+    data: Any,
+    deaths: str,
+    population: str,
+    age_band: str,
+    deprivation: str,
+    by: str | Sequence[str] | None = None,
+    method: str = "sii",
+    n_quantiles: int = 10,
+    confidence: float | Sequence[float] = 0.95,
+    seed: int | np.random.Generator | None = None,
+    *,
+    area: str | None = None,
+    deprivation_kind: str = "auto",
+    repetitions: int = 100_000,
+    return_deciles: bool = False,
+    metadata: bool = True,
+) -> Any:
+    """The inequality gap in life expectancy at birth between the most and least deprived areas.
+
+    From deaths and populations by small area and age band, with each area's deprivation decile (or
+    score): the areas are put in deprivation quantiles within each ``by`` group, deaths and
+    populations are summed per quantile and age band, life expectancy at birth and its standard error
+    are calculated per quantile (:func:`life_expectancy`), and then
+
+    - ``method="sii"``: the slope index of inequality in years (:func:`sii` with normal values and the
+      quantile populations as weights), the Public Health Outcomes Framework definition of the
+      inequality in life expectancy at birth (indicator A02a): the modelled gap between the most and
+      least deprived ends of the population;
+    - ``method="range"``: life expectancy in the least deprived quantile minus that in the most
+      deprived, with limits ``-/+ z sqrt(se_1^2 + se_n^2)``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per small area and age band (and per ``by`` value, e.g. sex): any frame narwhals
+        supports. Several rows per (group, quantile, band) are summed.
+    deaths, population : str
+        Columns of deaths and populations.
+    age_band : str
+        Column of age-band labels (20 bands to 90+, or 19 to 85+; see :func:`life_expectancy`).
+    deprivation : str
+        Column of each area's deprivation: a decile (national IMD deciles, 1 = most deprived), used as
+        given, or a score (higher = more deprived), from which local quantiles are made within each
+        ``by`` group with :func:`quantiles`.
+    by : str or list of str, optional
+        Groups (e.g. ``["place", "sex"]``); one gap per group, sorted by ``by``.
+    method : {"sii", "range"}, default "sii"
+        Slope index of inequality, or the difference between the extreme quantiles.
+    n_quantiles : int, default 10
+        Number of quantiles (10 deciles; 5 for quintiles). Between 5 and 100.
+    confidence : float or sequence of float, default 0.95
+        One or more confidence levels.
+    seed : int or numpy.random.Generator, optional
+        Seed of the SII simulation.
+    area : str, optional
+        Column identifying the small areas; used to rank areas (not rows) when local quantiles are
+        made from a score. Without it, distinct scores stand for areas.
+    deprivation_kind : {"auto", "decile", "score"}, default "auto"
+        How to read ``deprivation``. "auto" reads it as quantiles when every value is a whole number
+        from 1 to ``n_quantiles``, and as a score otherwise.
+    repetitions : int, default 100000
+        Simulation draws of the SII (at least 1000).
+    return_deciles : bool, default False
+        Also return the per-quantile table: ``(gaps, deciles)``.
+    metadata : bool, default True
+        Add ``confidence``, ``statistic`` and ``method``.
+
+    Returns
+    -------
+    DataFrame or (DataFrame, DataFrame)
+        One row per group: ``by`` columns, ``value`` (the gap in years), ``lowercl``/``uppercl`` (or
+        ``lower95_0cl``, ...), and the metadata. With ``return_deciles`` also a table with one row per
+        group and quantile: ``by`` columns, ``quantile``, ``population`` and ``deaths`` (all ages),
+        ``value`` (life expectancy at birth), ``se``, the limits and the metadata.
+
+    Raises
+    ------
+    SchemaError
+        Missing or non-numeric columns, or age bands that do not form a life table.
+    DomainError
+        Deciles outside 1..``n_quantiles``, missing deprivation, a bad ``method``, ``n_quantiles``,
+        ``repetitions``, ``confidence`` or ``seed``.
+
+    Warns
+    -----
+    UserWarning
+        When a quantile's life expectancy cannot be calculated (e.g. its population is 5,000 or less),
+        so the group's gap is missing; ``statistic`` says which quantiles.
+
+    References
+    ----------
+    Office for Health Improvement and Disparities. Public Health Outcomes Framework, indicator A02a:
+    inequality in life expectancy at birth (slope index of inequality). Fingertips, definitions.
+    Low A, Low A (2004). Measuring the gap: quantifying and comparing local health inequalities.
+    Journal of Public Health 26:388-395.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import blmk_health as bh
+    >>> bands = ["0", "1-4"] + [f"{a}-{a + 4}" for a in range(5, 90, 5)] + ["90+"]
+    >>> base = np.array([3, 1, 1, 1, 2, 3, 3, 4, 6, 9, 14, 22, 35, 55, 85, 140, 230, 380, 600, 1000]) / 1e4
+    >>> rows = [{"decile": d, "age": b, "pop": 1000 if i else 200, "deaths": 0}
+    ...         for d in range(1, 11) for i, b in enumerate(bands)]
+    >>> df = pd.DataFrame(rows)
+    >>> df["deaths"] = np.round(df["pop"] * np.tile(base, 10) * (1.5 - df["decile"] / 20))
+    >>> out = bh.indicators.le_gap(df, "deaths", "pop", "age", "decile", seed=1, metadata=False)
+    >>> out.round(1)
+       value  lowercl  uppercl
+    0    5.4      3.3      7.4
+    """
+    frame = ingest(data)
+    by_cols = as_list(by, "by")
+    method = check_choice(method, "method", ("sii", "range"))
+    kind = check_choice(deprivation_kind, "deprivation_kind", ("auto", "decile", "score"))
+    if isinstance(n_quantiles, bool) or not isinstance(n_quantiles, int) or not 5 <= n_quantiles <= MAX_QUANTILES:
+        msg = f"n_quantiles: expected a whole number from 5 to {MAX_QUANTILES}, got {n_quantiles!r}"
+        raise DomainError(msg)
+    conf = parse_confidence(confidence, any_levels=True)
+    reps = check_repetitions(repetitions)
+    rng = check_seed(seed)
+    named = [("deaths", deaths), ("population", population), ("age_band", age_band), ("deprivation", deprivation)]
+    require_columns(frame, [*named, *([("area", area)] if area else []), *[("by", c) for c in by_cols]])
+    require_numeric(frame, [("deaths", deaths), ("population", population), ("deprivation", deprivation)])
+    limit_names = [name for pair in conf.names() for name in pair]
+    reject_clashes(
+        by_cols,
+        ["value", "quantile", "population", "deaths", "se", *limit_names, "confidence", "statistic", "method"],
+        "by",
+    )
+    dep = nw.col(deprivation)
+    check_values(frame, [Check("deprivation", deprivation, dep.is_null(), "is missing", "every area needs one")])
+    outside = (dep < 1) | (dep > n_quantiles) | (dep.cast(nw.Float64) % 1 != 0)
+    if kind == "auto":
+        counts = frame.frame.select(outside.cast(nw.Int64).sum().alias(f"{TMP}k"))
+        if isinstance(counts, nw.LazyFrame):
+            counts = counts.collect()
+        kind = "score" if int(counts.row(0)[0] or 0) else "decile"
+    if kind == "decile":
+        check_values(
+            frame,
+            [
+                Check(
+                    "deprivation",
+                    deprivation,
+                    outside,
+                    f"is not a whole number from 1 to {n_quantiles}",
+                    "deciles are numbered 1 (most deprived) to n_quantiles; pass deprivation_kind='score' for scores",
+                )
+            ],
+        )
+        work = frame.frame.with_columns(dep.cast(nw.Int64).alias(_Q))
+    else:
+        key = area or deprivation
+        distinct = frame.frame.select(list(dict.fromkeys([*by_cols, key, deprivation]))).unique()
+        ranked = quantiles(distinct, deprivation, by=by_cols or None, n=n_quantiles, invert=True)
+        ranked = ranked.select([*by_cols, key, nw.col("quantile").alias(_Q)])
+        work = frame.frame.join(ranked, on=[*by_cols, key], how="left").filter(~nw.col(_Q).is_null())
+    wf = frame.with_frame(work)
+
+    table = band_table(wf, [*by_cols, _Q], age_band, {"deaths": deaths, "population": population}, sum_repeats=True)
+    problems = group_problems(table)
+    d, p = table.values["deaths"], table.values["population"]
+    life = chiang(d, p, table.bands.starts)
+    blank = problems != None  # noqa: E711 - elementwise comparison
+    e0 = np.where(blank, np.nan, life.e[:, 0])
+    se0 = np.where(blank, np.nan, life.se[:, 0])
+    with np.errstate(invalid="ignore"):
+        wide = ~blank & ~(ci.z_value(0.95) * se0 <= MAX_HALF_WIDTH)
+    value0 = np.where(wide, np.nan, e0)
+    assert table.keys is not None
+    dec_keys = table.keys
+    q = float_array(dec_keys, _Q).astype(np.int64)
+    gid = group_ids(dec_keys, by_cols)
+    n_groups = int(gid.max()) + 1 if len(gid) else 0
+    grids = {name: np.full((n_groups, n_quantiles), np.nan) for name in ("e", "se", "pop")}
+    grids["e"][gid, q - 1] = value0
+    grids["se"][gid, q - 1] = se0
+    grids["pop"][gid, q - 1] = np.nansum(p, axis=1)
+
+    missing = ~np.isfinite(grids["e"]).all(axis=1) | ~np.isfinite(grids["se"]).all(axis=1)
+    columns: dict[str, Any] = {}
+    if method == "sii":
+        result = sii_arrays(
+            grids["e"],
+            grids["se"],
+            grids["pop"],
+            value_type="normal",
+            transform=False,
+            multiplier=1.0,
+            repetitions=reps,
+            levels=conf.levels,
+            rii=False,
+            reliability=False,
+            rng=rng,
+        )
+        columns["value"] = result.sii
+        for i, (lower, upper) in enumerate(conf.names()):
+            columns[lower] = result.sii_lower[i]
+            columns[upper] = result.sii_upper[i]
+        statistic = "slope index of inequality in life expectancy at birth (years)"
+        method_text = f"SII of life expectancy by deprivation quantile (Low & Low), simulation {reps} reps"
+    else:
+        gap = grids["e"][:, -1] - grids["e"][:, 0]
+        se_gap = np.sqrt(grids["se"][:, -1] ** 2 + grids["se"][:, 0] ** 2)
+        columns["value"] = gap
+        for level, (lower, upper) in zip(conf.levels, conf.names(), strict=True):
+            z = ci.z_value(level)
+            columns[lower] = gap - z * se_gap
+            columns[upper] = gap + z * se_gap
+        statistic = "range in life expectancy at birth, least minus most deprived quantile (years)"
+        method_text = "difference of life expectancies (Chiang, Silcocks et al)"
+    reasons = _reasons(grids["e"], missing)
+    if missing.any():
+        _warn(dec_keys, gid, by_cols, missing, reasons)
+    first = np.flatnonzero(np.diff(gid, prepend=-1) != 0)
+    keys = dec_keys.select(by_cols)[first] if by_cols else None
+    if metadata:
+        stats = np.where(missing, statistic + " NA: " + reasons.astype(str), statistic).astype(object)
+        columns.update(metadata_columns(n_groups, conf, stats, method_text))
+    gaps = assemble(keys, columns, frame)
+    if not return_deciles:
+        return gaps
+    dec: dict[str, Any] = {
+        "quantile": q,
+        "population": np.nansum(p, axis=1),
+        "deaths": np.nansum(d, axis=1),
+        "value": value0,
+        "se": se0,
+    }
+    for level, (lower, upper) in zip(conf.levels, conf.names(), strict=True):
+        z = ci.z_value(level)
+        dec[lower] = e0 - z * se0
+        dec[upper] = e0 + z * se0
+    if metadata:
+        text = np.full(len(q), "life expectancy at birth", dtype=object)
+        text = np.where(wide, "life expectancy at birth: value suppressed, 95% CI wider than 20 years", text)
+        text = np.where(blank, "life expectancy at birth NA: " + problems.astype(str), text).astype(object)
+        dec.update(metadata_columns(len(q), conf, text, "Chiang, using Silcocks et al for confidence limits"))
+    deciles = assemble(dec_keys.select(by_cols) if by_cols else None, dec, frame)
+    return gaps, deciles
+
+
+def _reasons(values: Any, missing: Any) -> Any:
+    out = np.full(len(missing), "", dtype=object)
+    for g in np.flatnonzero(missing):
+        absent = [str(i + 1) for i in np.flatnonzero(~np.isfinite(values[g]))]
+        out[g] = f"no life expectancy for quantile(s) {', '.join(absent)}"
+    return out
+
+
+def _warn(keys: nw.DataFrame[Any], gid: Any, by: list[str], missing: Any, reasons: Any) -> None:
+    bad = np.flatnonzero(missing)
+    if by:
+        first = np.flatnonzero(np.diff(gid, prepend=-1) != 0)
+        rows = keys.select(by)[first[bad[:5]]].rows()
+        shown = describe_values([r if len(r) > 1 else r[0] for r in rows])
+    else:
+        shown = "all rows"
+    warnings.warn(
+        f"le_gap: {len(bad)} group(s) have no gap ({reasons[bad[0]]}); first: {shown}. "
+        "A quantile's life expectancy is missing when its population is 5,000 or less, its CI is wider than "
+        "20 years, or its table fails a check of life_expectancy",
+        UserWarning,
+        stacklevel=2,
+    )
