@@ -382,7 +382,7 @@ def agree(ours: pd.DataFrame, theirs: pd.DataFrame, columns: list[str], rtol: fl
         nan_a, nan_b = np.isnan(a), np.isnan(b)
         if not np.array_equal(nan_a, nan_b):
             bad = np.flatnonzero(nan_a != nan_b)
-            shown = ", ".join(f"{ours[KEY].iloc[i]}: {a[i]!r} vs {b[i]!r}" for i in bad[:3])
+            shown = ", ".join(f"{ours[KEY].iloc[i]}: {float(a[i])!r} vs {float(b[i])!r}" for i in bad[:3])
             problems.append(f"{column}: missing in different rows ({len(bad)} rows; first {shown})")
         both = ~(nan_a | nan_b)
         scale = np.maximum(np.abs(a[both]), np.abs(b[both]))
@@ -394,7 +394,7 @@ def agree(ours: pd.DataFrame, theirs: pd.DataFrame, columns: list[str], rtol: fl
             row = int(np.flatnonzero(both)[i])
             problems.append(
                 f"{column}: max relative difference {worst[column]:.3g} > {rtol:g} "
-                f"({int((rel > rtol).sum())} rows; worst {ours[KEY].iloc[row]}: {a[row]!r} vs {b[row]!r})"
+                f"({int((rel > rtol).sum())} rows; worst {ours[KEY].iloc[row]}: {float(a[row])!r} vs {float(b[row])!r})"
             )
     return Agreement(worst, problems)
 

@@ -8,7 +8,7 @@ collected, finished with numpy, and turned back into the caller's kind of frame 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -21,14 +21,14 @@ import pyarrow as pa
 from blmk_health.errors import SchemaError
 
 __all__ = [
+    "Constant",
     "Frame",
     "as_list",
     "assemble",
     "collect",
-    "distinct_values",
     "float_array",
     "ingest",
-    "map_values",
+    "recode",
     "with_integer_column",
 ]
 
@@ -149,9 +149,17 @@ def float_array(frame: nw.DataFrame[Any], column: str) -> FloatArray:
     return np.asarray(frame.get_column(column).to_numpy(), dtype=float)  # pragma: no cover
 
 
+@dataclass(frozen=True)
+class Constant:
+    """A text column holding the same value on every one of ``n_rows`` rows (cheap to build)."""
+
+    value: str
+    n_rows: int
+
+
 def assemble(
     keys: nw.DataFrame[Any] | None,
-    columns: Mapping[str, npt.ArrayLike],
+    columns: Mapping[str, npt.ArrayLike | Constant],
     like: Frame,
     *,
     keep_index: bool = False,
@@ -163,57 +171,70 @@ def assemble(
     row-wise results). Float NaN becomes null for backends that have nulls;
     strings stay strings.
     """
-    arrays = {name: np.asarray(values) for name, values in columns.items()}
     native = None if keys is None else keys.to_native()
     if like.is_pandas:
-        if native is None:
-            out: Any = pd.DataFrame(arrays)
-        else:
-            base = native if keep_index else native.reset_index(drop=True)
-            out = pd.concat([base, pd.DataFrame(arrays, index=base.index)], axis=1) if arrays else base
+        base = pd.DataFrame(index=pd.RangeIndex(_n_rows(columns))) if native is None else native
+        if not keep_index:
+            base = base.reset_index(drop=True)
+        extra = {
+            name: pd.Series(values.value, index=base.index, dtype="str")
+            if isinstance(values, Constant)
+            else pd.Series(np.asarray(values), index=base.index)
+            for name, values in columns.items()
+        }
+        out: Any = pd.concat([base, pd.DataFrame(extra, index=base.index)], axis=1) if extra else base
         if like.was_narwhals:
             return nw.from_native(out, eager_only=True)
         return out
     if native is None:
-        table = pa.table({name: _arrow(values) for name, values in arrays.items()})
+        table = pa.table({name: _arrow(values) for name, values in columns.items()})
     else:
         table = native if isinstance(native, pa.Table) else keys.to_arrow()  # type: ignore[union-attr]
-        for name, values in arrays.items():
+        for name, values in columns.items():
             table = table.append_column(name, _arrow(values))
     return _to_kind(table, like)
 
 
-def distinct_values(frame: Frame, column: str) -> list[Any]:
-    """The distinct values of ``column`` (categoricals as their values), collecting only those."""
+def _n_rows(columns: Mapping[str, npt.ArrayLike | Constant]) -> int:
+    for values in columns.values():
+        return values.n_rows if isinstance(values, Constant) else len(np.asarray(values))
+    return 0
+
+
+def recode(
+    frame: Frame,
+    column: str,
+    build: Callable[[list[Any]], Mapping[str, tuple[Mapping[Any, Any], Any]]],
+) -> dict[str, nw.Expr | nw.Series[Any]]:
+    """New columns computed from the distinct labels of ``column``, for use in ``with_columns``.
+
+    ``build`` receives the distinct labels (categoricals as their values) and returns, per new column, a
+    mapping from every label to a value and the column's narwhals dtype. On pandas the labels are
+    factorised once and each new column is a numpy lookup; on other backends the distinct labels are
+    collected (a small query) and each new column is the backend's ``replace_strict``, lazily where the
+    frame is lazy.
+    """
     if frame.is_pandas and not frame.is_lazy:
-        native = frame.frame.to_native()
-        return list(pd.Series(pd.unique(native[column])).tolist())
+        native = frame.eager.to_native()
+        codes, uniques = pd.factorize(native[column], use_na_sentinel=False)
+        labels = pd.Series(uniques).tolist()
+        out: dict[str, nw.Expr | nw.Series[Any]] = {}
+        for name, (mapping, dtype) in build(labels).items():
+            lookup = np.array([mapping[label] for label in labels], dtype=float if dtype == nw.Float64 else np.int64)
+            series = pd.Series(lookup[codes], index=native.index, name=name, copy=False)
+            out[name] = nw.from_native(series, series_only=True)
+        return out
     expr = nw.col(column)
     if isinstance(frame.schema[column], (nw.Categorical, nw.Enum)) or frame.schema[column] in (nw.Categorical, nw.Enum):
         expr = expr.cast(nw.String)
     distinct = frame.frame.select(expr.alias(column)).unique()
     if isinstance(distinct, nw.LazyFrame):
         distinct = distinct.collect()
-    return list(distinct.get_column(column).to_list())
-
-
-def map_values(frame: Frame, column: str, mapping: Mapping[Any, Any], dtype: Any) -> nw.Expr | nw.Series[Any]:
-    """``column`` mapped through ``mapping`` (every value must be a key), for use in ``with_columns``.
-
-    On pandas this is a factorise-and-index in numpy, several times faster than a general replace; on
-    other backends it is the backend's own ``replace_strict``, lazily where the frame is lazy.
-    """
-    if frame.is_pandas and not frame.is_lazy:
-        current = frame.frame.to_native()
-        codes, uniques = pd.factorize(current[column])
-        lookup = np.array(
-            [mapping[value] for value in pd.Series(uniques).tolist()], dtype=float if dtype == nw.Float64 else np.int64
-        )
-        return nw.from_native(pd.Series(lookup[codes], index=current.index, name=column), series_only=True)
-    expr = nw.col(column)
-    if isinstance(frame.schema[column], (nw.Categorical, nw.Enum)) or frame.schema[column] in (nw.Categorical, nw.Enum):
-        expr = expr.cast(nw.String)
-    return expr.replace_strict(dict(mapping), default=None, return_dtype=dtype)
+    labels = list(distinct.get_column(column).to_list())
+    return {
+        name: expr.replace_strict(dict(mapping), default=None, return_dtype=dtype).alias(name)
+        for name, (mapping, dtype) in build(labels).items()
+    }
 
 
 def with_integer_column(frame: nw.DataFrame[Any], name: str, values: FloatArray) -> nw.DataFrame[Any]:
@@ -229,7 +250,10 @@ def with_integer_column(frame: nw.DataFrame[Any], name: str, values: FloatArray)
     return frame.with_columns(series)
 
 
-def _arrow(array: npt.NDArray[Any]) -> pa.Array:
+def _arrow(values: npt.ArrayLike | Constant) -> pa.Array:
+    if isinstance(values, Constant):
+        return pa.array([values.value] * values.n_rows, type=pa.string())
+    array = np.asarray(values)
     if array.dtype.kind == "O":
         return pa.array(list(array), type=pa.string())
     return pa.array(array, from_pandas=True)

@@ -7,7 +7,7 @@ second query run to fetch the offending values.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +30,11 @@ _SHOW = 5
 
 @dataclass(frozen=True)
 class Check:
-    """A row-level rule: ``condition`` is true on the offending rows (nulls never offend)."""
+    """A row-level rule: ``condition`` is true on the offending rows (nulls never offend).
+
+    ``probe`` is an optional cheap aggregate (e.g. the column's minimum) and ``flagged`` tells from its
+    value whether any row may offend; without them the offending rows are counted directly.
+    """
 
     argument: str
     column: str
@@ -38,6 +42,37 @@ class Check:
     problem: str
     rule: str
     error: type[InputError] = DomainError
+    probe: nw.Expr | None = None
+    flagged: Callable[[Any], bool] | None = None
+
+    @classmethod
+    def below(
+        cls,
+        argument: str,
+        column: str,
+        bound: float,
+        problem: str,
+        rule: str,
+        *,
+        inclusive: bool = False,
+        error: type[InputError] = DomainError,
+    ) -> Check:
+        """Rows whose value is below ``bound`` (or at it, if ``inclusive``) offend."""
+        condition = nw.col(column) <= bound if inclusive else nw.col(column) < bound
+
+        def flagged(minimum: Any) -> bool:
+            if minimum is None or minimum != minimum:  # all missing (NaN != NaN)
+                return False
+            return bool(minimum <= bound if inclusive else minimum < bound)
+
+        return cls(argument, column, condition, problem, rule, error, nw.col(column).min(), flagged)
+
+    @classmethod
+    def missing(
+        cls, argument: str, column: str, problem: str, rule: str, *, error: type[InputError] = DomainError
+    ) -> Check:
+        """Rows whose value is missing offend."""
+        return cls(argument, column, nw.col(column).is_null(), problem, rule, error, nw.col(column).null_count(), bool)
 
 
 def describe_values(values: Iterable[Any], limit: int = _SHOW) -> str:
@@ -74,31 +109,40 @@ def require_numeric(frame: Frame, wanted: Sequence[tuple[str, str]]) -> None:
     raise SchemaError(msg)
 
 
+def _count(condition: nw.Expr) -> nw.Expr:
+    return condition.fill_null(value=False).cast(nw.Int64).sum()
+
+
 def check_values(frame: Frame, checks: Sequence[Check]) -> None:
     """Run the row-level ``checks`` in one pass and raise on the first that fails."""
     if not checks:
         return
-    counts = frame.frame.select(
-        [c.condition.fill_null(value=False).cast(nw.Int64).sum().alias(f"c{i}") for i, c in enumerate(checks)]
+    probes = frame.frame.select(
+        [(c.probe if c.probe is not None else _count(c.condition)).alias(f"c{i}") for i, c in enumerate(checks)]
     )
-    if isinstance(counts, nw.LazyFrame):
-        counts = counts.collect()
-    row = counts.row(0)
-    for check, count in zip(checks, row, strict=True):
-        n_bad = int(count or 0)
-        if n_bad:
-            offending = (
-                frame.frame.filter(check.condition.fill_null(value=False)).select(nw.col(check.column)).head(_SHOW)
-            )
-            if isinstance(offending, nw.LazyFrame):
-                offending = offending.collect()
-            values = describe_values(offending.get_column(check.column).to_list())
-            rows = "row" if n_bad == 1 else "rows"
-            msg = (
-                f"{check.argument}: column {check.column!r} {check.problem} in {n_bad} {rows} "
-                f"(first offending values: {values}); {check.rule}"
-            )
-            raise check.error(msg)
+    if isinstance(probes, nw.LazyFrame):
+        probes = probes.collect()
+    row = probes.row(0)
+    for check, probe in zip(checks, row, strict=True):
+        flagged = check.flagged(probe) if check.flagged is not None else bool(probe)
+        if not flagged:
+            continue
+        counted = frame.frame.select(_count(check.condition).alias("n"))
+        if isinstance(counted, nw.LazyFrame):
+            counted = counted.collect()
+        n_bad = int(counted.item(0, 0) or 0)
+        if not n_bad:
+            continue
+        offending = frame.frame.filter(check.condition.fill_null(value=False)).select(nw.col(check.column)).head(_SHOW)
+        if isinstance(offending, nw.LazyFrame):
+            offending = offending.collect()
+        values = describe_values(offending.get_column(check.column).to_list())
+        rows = "row" if n_bad == 1 else "rows"
+        msg = (
+            f"{check.argument}: column {check.column!r} {check.problem} in {n_bad} {rows} "
+            f"(first offending values: {values}); {check.rule}"
+        )
+        raise check.error(msg)
 
 
 def check_positive_number(value: Any, argument: str) -> float:

@@ -22,6 +22,8 @@ Examples
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 from scipy import special
@@ -186,6 +188,17 @@ def exact_poisson_upper(observed: npt.ArrayLike, confidence: float = 0.95) -> Fl
         return np.asarray(special.gammaincinv(o + 1, level + (1 - level) / 2), dtype=np.float64)
 
 
+def _switch(o: FloatArray, confidence: float, exact: Any, byars: Any) -> FloatArray:
+    """Exact limits where ``o`` is below 10 (computed only there), Byars limits elsewhere."""
+    small = o < EXACT_BELOW
+    out = np.asarray(byars(np.where(small, EXACT_BELOW, o), confidence), dtype=np.float64)
+    if small.any():
+        if out.ndim == 0:
+            return np.asarray(exact(o, confidence), dtype=np.float64)
+        out[small] = exact(o[small], confidence)
+    return out
+
+
 def poisson_lower(observed: npt.ArrayLike, confidence: float = 0.95) -> FloatArray:
     """Lower Poisson limit as the reference uses it: exact below 10 observed, Byars from 10.
 
@@ -207,12 +220,7 @@ def poisson_lower(observed: npt.ArrayLike, confidence: float = 0.95) -> FloatArr
     array([ 0.0253, 12.2114])
     """
     o = _as_float(observed)
-    small = o < EXACT_BELOW
-    return np.where(
-        small,
-        exact_poisson_lower(np.where(small, o, 0), confidence),
-        byars_lower(np.where(small, EXACT_BELOW, o), confidence),
-    )
+    return _switch(o, confidence, exact_poisson_lower, byars_lower)
 
 
 def poisson_upper(observed: npt.ArrayLike, confidence: float = 0.95) -> FloatArray:
@@ -236,12 +244,7 @@ def poisson_upper(observed: npt.ArrayLike, confidence: float = 0.95) -> FloatArr
     array([ 5.5716, 30.8899])
     """
     o = _as_float(observed)
-    small = o < EXACT_BELOW
-    return np.where(
-        small,
-        exact_poisson_upper(np.where(small, o, 0), confidence),
-        byars_upper(np.where(small, EXACT_BELOW, o), confidence),
-    )
+    return _switch(o, confidence, exact_poisson_upper, byars_upper)
 
 
 def _wilson(x: npt.ArrayLike, n: npt.ArrayLike, confidence: float, sign: float) -> FloatArray:

@@ -126,8 +126,8 @@ def crude_rate(
     check_values(
         prepared.frame,
         [
-            Check("x", x, nw.col(x) < 0, "has a negative count", "counts must be >= 0"),
-            Check("n", n, nw.col(n) <= 0, "has a zero or negative denominator", "denominators must be > 0"),
+            Check.below("x", x, 0, "has a negative count", "counts must be >= 0"),
+            Check.below("n", n, 0, "has a zero or negative denominator", "denominators must be > 0", inclusive=True),
         ],
     )
     keys, xs, ns, rowwise = _rowwise_or_grouped(prepared, x, n)
@@ -223,8 +223,8 @@ def proportion(
     check_values(
         prepared.frame,
         [
-            Check("x", x, nw.col(x) < 0, "has a negative numerator", "numerators must be >= 0"),
-            Check("n", n, nw.col(n) <= 0, "has a zero or negative denominator", "denominators must be > 0"),
+            Check.below("x", x, 0, "has a negative numerator", "numerators must be >= 0"),
+            Check.below("n", n, 0, "has a zero or negative denominator", "denominators must be > 0", inclusive=True),
             Check(
                 "x",
                 x,

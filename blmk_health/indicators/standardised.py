@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
 
 import narwhals.stable.v2 as nw
 import numpy as np
 import pandas as pd
 
-from blmk_health._frames import Frame, as_list, assemble, collect, distinct_values, float_array, ingest, map_values
+from blmk_health._frames import Frame, as_list, assemble, collect, float_array, ingest, recode
 from blmk_health._validation import (
     Check,
     check_choice,
@@ -48,10 +48,15 @@ def _limit_names(conf: Any) -> list[str]:
 
 def _esp_weights(frame: Frame, age_band: str) -> tuple[Any, Any]:
     """The ESP2013 weight and band start age of each row, from its age-band label."""
-    bands = match_esp2013(distinct_values(frame, age_band))
-    weights = {label: float(band.weight) for label, band in bands.items()}
-    starts = {label: band.start for label, band in bands.items()}
-    return map_values(frame, age_band, weights, nw.Float64), map_values(frame, age_band, starts, nw.Int64)
+
+    def build(labels: list[Any]) -> dict[str, tuple[dict[Any, Any], Any]]:
+        bands = match_esp2013(labels)
+        weights = {label: float(band.weight) for label, band in bands.items()}
+        starts = {label: band.start for label, band in bands.items()}
+        return {"weight": (weights, nw.Float64), "start": (starts, nw.Int64)}
+
+    columns = recode(frame, age_band, build)
+    return columns["weight"], columns["start"]
 
 
 def dsr(
@@ -173,17 +178,14 @@ def dsr(
     )
     frame = prepared.frame
     checks = [
-        Check("x", x, nw.col(x) < 0, "has a negative count", "counts must be >= 0"),
-        Check("n", n, nw.col(n) <= 0, "has a zero or negative population", "denominators must all be > 0"),
-        Check("n", n, nw.col(n).is_null(), "has a missing population", "denominators must all be > 0"),
+        Check.below("x", x, 0, "has a negative count", "counts must be >= 0"),
+        Check.below("n", n, 0, "has a zero or negative population", "denominators must all be > 0", inclusive=True),
+        Check.missing("n", n, "has a missing population", "denominators must all be > 0"),
     ]
     if not use_esp:
         checks += [
-            Check("std_pop", std_pop, nw.col(std_pop) < 0, "has a negative standard population", "must be >= 0"),
-            Check(
-                "std_pop",
-                std_pop,
-                nw.col(std_pop).is_null(),
+            Check.below("std_pop", std_pop, 0, "has a negative standard population", "must be >= 0"),
+            Check.missing("std_pop", std_pop,
                 "has a missing standard population",
                 "every row needs one",
             ),
@@ -213,26 +215,14 @@ def dsr(
     w_over_n = nw.col(f"{TMP}w") / nw.col(f"{TMP}n")
 
     if independent_events:
-        base = frame.frame.with_columns(count.alias(f"{TMP}x"), pop.alias(f"{TMP}n"), weight.alias(f"{TMP}w"))
+        inputs: dict[str, Any] = {f"{TMP}x": count, f"{TMP}n": pop, f"{TMP}w": weight}
         if band is not None:
-            base = base.with_columns(band.alias(f"{TMP}band"))
+            inputs[f"{TMP}band"] = band
         extra = [] if band is None else [Agg("n_unique", f"{TMP}nb", f"{TMP}band"), Agg("len", f"{TMP}len")]
-        work = frame.with_frame(base)
-        eager = grouped_sums(
-            work,
-            by_cols,
-            {
-                f"{TMP}sx": nw.col(f"{TMP}x"),
-                f"{TMP}sn": nw.col(f"{TMP}n"),
-                f"{TMP}sxwn": nw.col(f"{TMP}x") * w_over_n,
-                f"{TMP}sw": nw.col(f"{TMP}w"),
-                f"{TMP}svar": nw.col(f"{TMP}x") * w_over_n**2,
-            },
-            extra=extra,
-        )
+        eager = grouped_sums(frame, by_cols, inputs, extra=extra, formula=_dsr_terms)
         if band is not None and (float_array(eager, f"{TMP}nb") != float_array(eager, f"{TMP}len")).any():
             label = f"start age of {age_band}" if use_esp else str(age_band)
-            _raise_duplicates(work, by_cols, [f"{TMP}band"], label)
+            _raise_duplicates(frame.with_frame(frame.frame.with_columns(**inputs)), by_cols, [f"{TMP}band"], label)
         method = "Dobson"
     else:
         assert band is not None
@@ -315,6 +305,12 @@ def dsr(
         )
         out.update(metadata_columns(len(total), prepared.confidence, statistic, method))
     return assemble(keys_of(eager, by_cols), out, frame)
+
+
+def _dsr_terms(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The per-row terms of a DSR whose group sums give the rate and its variance."""
+    x, n, w = row[f"{TMP}x"], row[f"{TMP}n"], row[f"{TMP}w"]
+    return {f"{TMP}sx": x, f"{TMP}sn": n, f"{TMP}sxwn": x * w / n, f"{TMP}sw": w, f"{TMP}svar": x * (w / n) ** 2}
 
 
 def _raise_duplicates(work: Frame, by: list[str], keys: list[str], label: str) -> NoReturn:
@@ -427,10 +423,10 @@ def isr(
     frame = prepared.frame
     by_cols = prepared.by
     checks = [
-        Check("n", n, nw.col(n) < 0, "has a negative population", "populations must be >= 0"),
-        Check("x_ref", x_ref, nw.col(x_ref) < 0, "has a negative reference count", "counts must be >= 0"),
-        Check("n_ref", n_ref, nw.col(n_ref) <= 0, "has a zero or negative reference population", "must be > 0"),
-        Check("n_ref", n_ref, nw.col(n_ref).is_null(), "has a missing reference population", "must be > 0"),
+        Check.below("n", n, 0, "has a negative population", "populations must be >= 0"),
+        Check.below("x_ref", x_ref, 0, "has a negative reference count", "counts must be >= 0"),
+        Check.below("n_ref", n_ref, 0, "has a zero or negative reference population", "must be > 0", inclusive=True),
+        Check.missing("n_ref", n_ref, "has a missing reference population", "must be > 0"),
     ]
     sums: dict[str, nw.Expr] = {
         f"{TMP}e": nw.col(x_ref).cast(nw.Float64).fill_null(0)
@@ -442,7 +438,7 @@ def isr(
     if observed_totals is None:
         require_columns(frame, [("x", x)])
         require_numeric(frame, [("x", x)])
-        checks.insert(0, Check("x", x, nw.col(x) < 0, "has a negative count", "counts must be >= 0"))
+        checks.insert(0, Check.below("x", x, 0, "has a negative count", "counts must be >= 0"))
         sums[f"{TMP}o"] = nw.col(x).cast(nw.Float64).fill_null(0)
     check_values(frame, checks)
     eager = grouped_sums(frame, by_cols, sums)
@@ -485,8 +481,8 @@ def _join_totals(eager: nw.DataFrame[Any], by: list[str], observed_totals: Any, 
     check_values(
         totals,
         [
-            Check("observed_totals", x, nw.col(x) < 0, "has a negative count", "counts must be >= 0"),
-            Check("observed_totals", x, nw.col(x).is_null(), "has a missing count", "every group needs a total"),
+            Check.below("observed_totals", x, 0, "has a negative count", "counts must be >= 0"),
+            Check.missing("observed_totals", x, "has a missing count", "every group needs a total"),
         ],
     )
     table = collect(totals.frame.select([*by, x]), totals).to_pandas()
