@@ -185,7 +185,9 @@ def dsr(
     if not use_esp:
         checks += [
             Check.below("std_pop", std_pop, 0, "has a negative standard population", "must be >= 0"),
-            Check.missing("std_pop", std_pop,
+            Check.missing(
+                "std_pop",
+                std_pop,
                 "has a missing standard population",
                 "every row needs one",
             ),
