@@ -10,6 +10,12 @@ import pandas as pd
 
 BACKENDS = ["pandas", "polars", "polars-lazy", "pyarrow", "duckdb"]
 
+#: A typical area's life-table input: the 20 bands, deaths and populations of each band.
+LE_BANDS = ["0", "1-4", *[f"{a}-{a + 4}" for a in range(5, 90, 5)], "90+"]
+LE_DEATHS = [17, 9, 4, 8, 20, 15, 24, 33, 50, 71, 100, 163, 263, 304, 536, 872, 1390, 1605, 1936, 1937]
+LE_POPS = [7060, 35059, 46974, 48489, 43219, 38561, 46009, 57208, 61435, 55601]
+LE_POPS += [50209, 56416, 46411, 39820, 37978, 37039, 33288, 23306, 11936, 11936]
+
 
 def to_backend(df: pd.DataFrame, backend: str) -> Any:
     """Convert a pandas frame to one of :data:`BACKENDS`."""

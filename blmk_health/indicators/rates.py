@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import narwhals.stable.v2 as nw
@@ -114,38 +114,19 @@ def crude_rate(
     0    A    5.0    1.623   11.668  Exact
     1    B   65.0   50.163   82.849  Byars
     """
-    prepared = prepare(
+    return _count_ratio(
         data,
-        columns=[("x", x), ("n", n)],
-        numeric=[("x", x), ("n", n)],
-        by=by,
-        confidence=confidence,
-        multiplier=multiplier,
-        output=lambda conf: _output_names(conf.names()),
+        x,
+        n,
+        by,
+        multiplier,
+        confidence,
+        metadata,
+        checks=[Check.below("x", x, 0, "has a negative count", "counts must be >= 0")],
+        limits=lambda xs, ns, level: (ci.poisson_lower(xs, level) / ns, ci.poisson_upper(xs, level) / ns),
+        statistic=lambda mult: f"rate per {format_multiplier(mult)}",
+        method=poisson_method,
     )
-    check_values(
-        prepared.frame,
-        [
-            Check.below("x", x, 0, "has a negative count", "counts must be >= 0"),
-            Check.below("n", n, 0, "has a zero or negative denominator", "denominators must be > 0", inclusive=True),
-        ],
-    )
-    keys, xs, ns, rowwise = _rowwise_or_grouped(prepared, x, n)
-    mult = prepared.multiplier
-    columns: dict[str, Any] = {} if rowwise else {x: xs, n: ns}
-    with np.errstate(divide="ignore", invalid="ignore"):
-        columns["value"] = xs / ns * mult
-        columns.update(
-            confidence_columns(
-                prepared.confidence,
-                lambda level: (ci.poisson_lower(xs, level) / ns * mult, ci.poisson_upper(xs, level) / ns * mult),
-            )
-        )
-    if metadata:
-        columns.update(
-            metadata_columns(len(xs), prepared.confidence, f"rate per {format_multiplier(mult)}", poisson_method(xs))
-        )
-    return assemble(keys, columns, prepared.frame, keep_index=rowwise)
 
 
 def proportion(
@@ -211,6 +192,49 @@ def proportion(
     0       P1       65   100   65.0    55.25    73.64
     1       P2       20   100   20.0    13.34    28.88
     """
+    return _count_ratio(
+        data,
+        x,
+        n,
+        by,
+        multiplier,
+        confidence,
+        metadata,
+        checks=[
+            Check.below("x", x, 0, "has a negative numerator", "numerators must be >= 0"),
+            Check(
+                "x",
+                x,
+                nw.col(x) > nw.col(n),
+                f"is greater than the denominator {n!r}",
+                "a proportion's numerator must not exceed its denominator",
+            ),
+        ],
+        limits=lambda xs, ns, level: (ci.wilson_lower(xs, ns, level), ci.wilson_upper(xs, ns, level)),
+        statistic=lambda mult: "percentage" if mult == 100 else f"proportion of {format_multiplier(mult)}",
+        method=lambda xs: "Wilson",
+    )
+
+
+def _count_ratio(
+    data: Any,
+    x: str,
+    n: str,
+    by: str | Sequence[str] | None,
+    multiplier: float,
+    confidence: float | Sequence[float],
+    metadata: bool,
+    *,
+    checks: list[Check],
+    limits: Callable[[FloatArray, FloatArray, float], tuple[FloatArray, FloatArray]],
+    statistic: Callable[[float], str],
+    method: Callable[[FloatArray], Any],
+) -> Any:
+    """The shared body of :func:`crude_rate` and :func:`proportion`: ``x / n * multiplier`` with limits.
+
+    ``limits`` gives the limits of ``x / n`` at one level; ``checks`` are the numerator's rules (the
+    denominator must always be > 0).
+    """
     prepared = prepare(
         data,
         columns=[("x", x), ("n", n)],
@@ -220,34 +244,23 @@ def proportion(
         multiplier=multiplier,
         output=lambda conf: _output_names(conf.names()),
     )
-    check_values(
-        prepared.frame,
-        [
-            Check.below("x", x, 0, "has a negative numerator", "numerators must be >= 0"),
-            Check.below("n", n, 0, "has a zero or negative denominator", "denominators must be > 0", inclusive=True),
-            Check(
-                "x",
-                x,
-                nw.col(x) > nw.col(n),
-                f"is greater than the denominator {n!r}",
-                "a proportion's numerator must not exceed its denominator",
-            ),
-        ],
+    denominator = Check.below(
+        "n", n, 0, "has a zero or negative denominator", "denominators must be > 0", inclusive=True
     )
+    check_values(prepared.frame, [checks[0], denominator, *checks[1:]])
     keys, xs, ns, rowwise = _rowwise_or_grouped(prepared, x, n)
     mult = prepared.multiplier
     columns: dict[str, Any] = {} if rowwise else {x: xs, n: ns}
     with np.errstate(divide="ignore", invalid="ignore"):
         columns["value"] = xs / ns * mult
-        columns.update(
-            confidence_columns(
-                prepared.confidence,
-                lambda level: (ci.wilson_lower(xs, ns, level) * mult, ci.wilson_upper(xs, ns, level) * mult),
-            )
-        )
+
+        def scaled(level: float) -> tuple[FloatArray, FloatArray]:
+            lower, upper = limits(xs, ns, level)
+            return lower * mult, upper * mult
+
+        columns.update(confidence_columns(prepared.confidence, scaled))
     if metadata:
-        statistic = "percentage" if mult == 100 else f"proportion of {format_multiplier(mult)}"
-        columns.update(metadata_columns(len(xs), prepared.confidence, statistic, "Wilson"))
+        columns.update(metadata_columns(len(xs), prepared.confidence, statistic(mult), method(xs)))
     return assemble(keys, columns, prepared.frame, keep_index=rowwise)
 
 

@@ -12,32 +12,9 @@ from hypothesis import strategies as st
 
 import blmk_health as bh
 from blmk_health.errors import DomainError, SchemaError
-from tests.helpers import BACKENDS, expected_type, to_backend, to_pandas
+from tests.helpers import BACKENDS, LE_BANDS, LE_DEATHS, LE_POPS, expected_type, to_backend, to_pandas
 
-BANDS = ["0", "1-4", *[f"{a}-{a + 4}" for a in range(5, 90, 5)], "90+"]
-DEATHS = [17, 9, 4, 8, 20, 15, 24, 33, 50, 71, 100, 163, 263, 304, 536, 872, 1390, 1605, 1936, 1937]
-POPS = [
-    7060,
-    35059,
-    46974,
-    48489,
-    43219,
-    38561,
-    46009,
-    57208,
-    61435,
-    55601,
-    50209,
-    56416,
-    46411,
-    39820,
-    37978,
-    37039,
-    33288,
-    23306,
-    11936,
-    11936,
-]
+BANDS, DEATHS, POPS = LE_BANDS, LE_DEATHS, LE_POPS
 GOOD = [0.97] * 6 + [0.93] * 4 + [0.85] * 4 + [0.7] * 3 + [0.55] * 3
 
 
