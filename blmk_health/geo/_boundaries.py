@@ -412,11 +412,10 @@ def points_to_areas(
 ) -> Any:
     """The small area containing each point (e.g. residence coordinates -> LSOA).
 
-    Points are reprojected to the CRS of ``areas`` when their CRS differs. The search uses the
-    areas' bounding boxes (points sorted by x, a binary search per area) and then exact
-    point-in-polygon tests on prepared polygons (``shapely.intersects_xy``), so that a million points
-    join to the 533 BLMK LSOAs in about a second. A point on the boundary between two areas goes to
-    the area with the lowest code.
+    Points are reprojected to the CRS of ``areas`` when their CRS differs. The search is shapely's
+    spatial index (``STRtree``) with exact point-in-polygon tests, so that a million points join to the
+    533 BLMK LSOAs in about a second. A point on the boundary between two areas goes to the area with
+    the lowest code.
 
     Parameters
     ----------
@@ -554,30 +553,28 @@ def _plausible(xs: np.ndarray[Any, Any], ys: np.ndarray[Any, Any], crs: Any) -> 
 def _locate(
     xs: np.ndarray[Any, Any], ys: np.ndarray[Any, Any], polygons: Any, codes: np.ndarray[Any, Any]
 ) -> np.ndarray[Any, Any]:
-    """Index of the polygon holding each point (-1 for none); boundary points go to the lowest code."""
+    """Index of the polygon holding each point (-1 for none); boundary points go to the lowest code.
+
+    The search is shapely's STRtree (an R-tree of the polygons' bounding boxes) followed by exact
+    point-in-polygon tests, in one vectorised query.
+    """
     import shapely
 
-    n = len(xs)
-    result = np.full(n, -1, dtype=np.int64)
-    present = ~(np.isnan(xs) | np.isnan(ys))
-    order = np.nonzero(present)[0]
-    order = order[np.argsort(xs[order], kind="stable")]
-    sx, sy = xs[order], ys[order]
-    polygons = np.array(polygons, dtype=object)
+    result = np.full(len(xs), -1, dtype=np.int64)
+    present = np.nonzero(~(np.isnan(xs) | np.isnan(ys)))[0]
+    if not len(present) or not len(polygons):
+        return result
+    polygons = np.asarray(polygons, dtype=object)
     shapely.prepare(polygons)
-    bounds = shapely.bounds(polygons)
-    found = np.full(len(order), -1, dtype=np.int64)
-    # Highest code first, so that the lowest code wins on shared boundaries.
-    for k in sorted(range(len(polygons)), key=lambda i: str(codes[i]), reverse=True):
-        lo = np.searchsorted(sx, bounds[k, 0], side="left")
-        hi = np.searchsorted(sx, bounds[k, 2], side="right")
-        if hi <= lo:
-            continue
-        yy = sy[lo:hi]
-        candidates = np.nonzero((yy >= bounds[k, 1]) & (yy <= bounds[k, 3]))[0] + lo
-        if len(candidates) == 0:
-            continue
-        inside = shapely.intersects_xy(polygons[k], sx[candidates], sy[candidates])
-        found[candidates[inside]] = k
-    result[order] = found
+    tree = shapely.STRtree(polygons)
+    px, py = xs[present], ys[present]
+    point_idx, polygon_idx = tree.query(shapely.points(px, py))  # bounding boxes only
+    inside = shapely.intersects_xy(polygons[polygon_idx], px[point_idx], py[point_idx])
+    point_idx, polygon_idx = point_idx[inside], polygon_idx[inside]
+    # a point on a shared boundary matches several polygons: keep the one with the lowest code
+    rank = np.argsort(np.argsort(np.array([str(c) for c in codes], dtype=object), kind="stable"), kind="stable")
+    order = np.lexsort((rank[polygon_idx], point_idx))
+    point_idx, polygon_idx = point_idx[order], polygon_idx[order]
+    first = np.r_[True, point_idx[1:] != point_idx[:-1]] if len(point_idx) else np.zeros(0, dtype=bool)
+    result[present[point_idx[first]]] = polygon_idx[first]
     return result
