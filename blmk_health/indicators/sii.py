@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import narwhals.stable.v2 as nw
@@ -415,41 +415,31 @@ def _check_sii_values(
                 "the upper limit must not be below the lower limit",
             ),
         ]
-    if vt == "proportion":
+    # the transform's domain: logit needs (0, 1), log needs > 0
+    domain: dict[str, tuple[Callable[[nw.Expr], nw.Expr], str, str]] = {
+        "proportion": (
+            lambda c: (c <= 0) | (c >= 1),
+            "is not strictly between 0 and 1",
+            "proportions must lie in (0, 1) for the logit transform",
+        ),
+        "rate": (lambda c: c <= 0, "is zero or negative", "rates and their limits must be > 0 for the log transform"),
+    }
+    if vt in domain:
+        outside, problem, rule = domain[vt]
         for arg, col in (("value", value), ("lower_cl", lower_cl), ("upper_cl", upper_cl)):
             if col is not None:
-                checks.append(
-                    Check(
-                        arg,
-                        col,
-                        (nw.col(col) <= 0) | (nw.col(col) >= 1),
-                        "is not strictly between 0 and 1",
-                        "proportions must lie in (0, 1) for the logit transform",
-                    )
-                )
-        if value is None and x is not None:
-            checks += [
-                Check("x", x, ~(nw.col(x) > 0), "is zero, negative or missing", "counts must be > 0"),
-                Check(
-                    "x",
-                    x,
-                    nw.col(x) >= nw.col(population),
-                    f"is not below {population!r}",
-                    "a proportion's count must be below its population",
-                ),
-            ]
-    if vt == "rate":
-        for arg, col in (("value", value), ("lower_cl", lower_cl), ("upper_cl", upper_cl)):
-            if col is not None:
-                checks.append(
-                    Check(
-                        arg,
-                        col,
-                        nw.col(col) <= 0,
-                        "is zero or negative",
-                        "rates and their limits must be > 0 for the log transform",
-                    )
-                )
+                checks.append(Check(arg, col, outside(nw.col(col)), problem, rule))
+    if vt == "proportion" and value is None and x is not None:
+        checks += [
+            Check("x", x, ~(nw.col(x) > 0), "is zero, negative or missing", "counts must be > 0"),
+            Check(
+                "x",
+                x,
+                nw.col(x) >= nw.col(population),
+                f"is not below {population!r}",
+                "a proportion's count must be below its population",
+            ),
+        ]
     check_values(frame, checks)
 
 
