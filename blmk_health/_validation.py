@@ -13,7 +13,7 @@ from typing import Any
 
 import narwhals.stable.v2 as nw
 
-from blmk_health._frames import Frame
+from blmk_health._frames import Frame, collect_small
 from blmk_health.errors import DomainError, InputError, SchemaError
 
 __all__ = [
@@ -100,9 +100,7 @@ def require_numeric(frame: Frame, wanted: Sequence[tuple[str, str]]) -> None:
     if not bad:
         return
     arg, col, dtype = bad[0]
-    sample = frame.frame.select(nw.col(col)).head(_SHOW)
-    if isinstance(sample, nw.LazyFrame):
-        sample = sample.collect()
+    sample = collect_small(frame.frame.select(nw.col(col)).head(_SHOW))
     values = describe_values(sample.get_column(col).to_list())
     others = "".join(f"; {a}={c!r} is {d}" for a, c, d in bad[1:])
     msg = f"{arg}: column {col!r} must be numeric but is {dtype} (first values: {values}){others}"
@@ -117,25 +115,23 @@ def check_values(frame: Frame, checks: Sequence[Check]) -> None:
     """Run the row-level ``checks`` in one pass and raise on the first that fails."""
     if not checks:
         return
-    probes = frame.frame.select(
-        [(c.probe if c.probe is not None else _count(c.condition)).alias(f"c{i}") for i, c in enumerate(checks)]
+    probes = collect_small(
+        frame.frame.select(
+            [(c.probe if c.probe is not None else _count(c.condition)).alias(f"c{i}") for i, c in enumerate(checks)]
+        )
     )
-    if isinstance(probes, nw.LazyFrame):
-        probes = probes.collect()
     row = probes.row(0)
     for check, probe in zip(checks, row, strict=True):
         flagged = check.flagged(probe) if check.flagged is not None else bool(probe)
         if not flagged:
             continue
-        counted = frame.frame.select(_count(check.condition).alias("n"))
-        if isinstance(counted, nw.LazyFrame):
-            counted = counted.collect()
+        counted = collect_small(frame.frame.select(_count(check.condition).alias("n")))
         n_bad = int(counted.item(0, 0) or 0)
         if not n_bad:
             continue
-        offending = frame.frame.filter(check.condition.fill_null(value=False)).select(nw.col(check.column)).head(_SHOW)
-        if isinstance(offending, nw.LazyFrame):
-            offending = offending.collect()
+        offending = collect_small(
+            frame.frame.filter(check.condition.fill_null(value=False)).select(nw.col(check.column)).head(_SHOW)
+        )
         values = describe_values(offending.get_column(check.column).to_list())
         rows = "row" if n_bad == 1 else "rows"
         msg = (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from blmk_health._age_bands import ESP2013_19, ESP2013_20
 from blmk_health.errors import InputError
-from blmk_health.indicators._esp import ESP2013_19, ESP2013_20
 
 __all__ = ["esp2013"]
 

@@ -9,6 +9,7 @@ from typing import Any
 import narwhals.stable.v2 as nw
 import numpy as np
 
+from blmk_health._confidence import parse_confidence
 from blmk_health._frames import as_list, assemble, float_array, ingest
 from blmk_health._validation import (
     Check,
@@ -21,7 +22,6 @@ from blmk_health._validation import (
 )
 from blmk_health.errors import DomainError
 from blmk_health.indicators import ci
-from blmk_health.indicators._confidence import parse_confidence
 from blmk_health.indicators._core import TMP, metadata_columns
 from blmk_health.indicators._life_table import MAX_HALF_WIDTH, band_table, chiang, group_ids, group_problems
 from blmk_health.indicators._sii_core import sii_arrays

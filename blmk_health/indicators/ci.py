@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special
 
-from blmk_health.indicators._confidence import parse_level
+from blmk_health._confidence import parse_level
 
 __all__ = [
     "byars_lower",

@@ -9,11 +9,11 @@ import narwhals.stable.v2 as nw
 import numpy as np
 import numpy.typing as npt
 
+from blmk_health._confidence import Confidence, parse_confidence
 from blmk_health._frames import as_list, assemble, ingest
 from blmk_health._validation import Check, check_values, reject_clashes, require_columns, require_numeric
 from blmk_health.errors import DomainError, SchemaError
 from blmk_health.indicators import ci
-from blmk_health.indicators._confidence import Confidence, parse_confidence
 from blmk_health.indicators._core import FloatArray, metadata_columns
 from blmk_health.indicators._life_table import (
     MAX_HALF_WIDTH,

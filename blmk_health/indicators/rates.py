@@ -8,10 +8,10 @@ from typing import Any
 import narwhals.stable.v2 as nw
 import numpy as np
 
+from blmk_health._confidence import format_multiplier
 from blmk_health._frames import assemble, collect, float_array
 from blmk_health._validation import Check, check_values, reject_clashes
 from blmk_health.indicators import ci
-from blmk_health.indicators._confidence import format_multiplier
 from blmk_health.indicators._core import (
     TMP,
     Agg,

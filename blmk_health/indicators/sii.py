@@ -10,6 +10,7 @@ import narwhals.stable.v2 as nw
 import numpy as np
 import numpy.typing as npt
 
+from blmk_health._confidence import Confidence, format_multiplier, parse_confidence
 from blmk_health._frames import Frame, as_list, assemble, collect, float_array, ingest
 from blmk_health._validation import (
     Check,
@@ -22,7 +23,6 @@ from blmk_health._validation import (
 )
 from blmk_health.errors import DomainError, InputError, SchemaError
 from blmk_health.indicators import ci
-from blmk_health.indicators._confidence import Confidence, format_multiplier, parse_confidence
 from blmk_health.indicators._life_table import group_ids
 from blmk_health.indicators._sii_core import SiiResult, sii_arrays
 

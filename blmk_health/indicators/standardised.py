@@ -10,6 +10,7 @@ import narwhals.stable.v2 as nw
 import numpy as np
 import pandas as pd
 
+from blmk_health._confidence import format_multiplier
 from blmk_health._frames import Frame, as_list, assemble, collect, float_array, ingest, recode
 from blmk_health._validation import (
     Check,
@@ -22,7 +23,6 @@ from blmk_health._validation import (
 )
 from blmk_health.errors import InputError, ReferenceDataError, SchemaError
 from blmk_health.indicators import ci
-from blmk_health.indicators._confidence import format_multiplier
 from blmk_health.indicators._core import (
     TMP,
     Agg,

@@ -12,7 +12,7 @@ from scipy import stats
 import blmk_health as bh
 from blmk_health.errors import DomainError, InputError, SchemaError
 from blmk_health.indicators import ci
-from blmk_health.indicators._confidence import format_multiplier, parse_confidence
+from blmk_health._confidence import format_multiplier, parse_confidence
 from blmk_health.indicators._esp import match_esp2013
 
 

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from blmk_health._age_bands import ESP2013_19
 from blmk_health.datasets._synthetic import _constants as par
 from blmk_health.datasets._synthetic._geography import Geography
 from blmk_health.datasets._synthetic._people import People
 from blmk_health.datasets._synthetic._tables import categorical
-from blmk_health.indicators._esp import ESP2013_19
 
 _REF = np.datetime64(par.REFERENCE_DATE, "D")
 _DAY = np.timedelta64(1, "D")
