@@ -10,8 +10,6 @@ Examples
 ['__version__', 'datasets', 'errors']
 """
 
-from __future__ import annotations
-
 from importlib import metadata as _metadata
 
 from blmk_health import datasets, errors, geo, indicators, io

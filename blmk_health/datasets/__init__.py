@@ -4,8 +4,6 @@
 - :func:`synthetic_blmk`: a synthetic, realistic BLMK health system (:class:`SyntheticBLMK`).
 """
 
-from __future__ import annotations
-
 from blmk_health.datasets._reference import esp2013
 from blmk_health.datasets._synthetic import SyntheticBLMK, synthetic_blmk
 

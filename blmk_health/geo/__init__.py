@@ -11,8 +11,6 @@
 - :func:`choropleth`, :func:`explore`: maps.
 """
 
-from __future__ import annotations
-
 from blmk_health.geo._boundaries import (
     assign_areas,
     cluster_boundaries,

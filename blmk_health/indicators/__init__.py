@@ -15,8 +15,6 @@ same kind of frame, with the reference package's column names and suppression ru
 - :func:`catalogue`: the definitions of every indicator the library computes.
 """
 
-from __future__ import annotations
-
 from blmk_health.indicators import ci
 from blmk_health.indicators._le_gap import le_gap
 from blmk_health.indicators.catalogue import catalogue

@@ -16,8 +16,6 @@ Examples
 np.int64(8)
 """
 
-from __future__ import annotations
-
 from blmk_health.io._boundaries import read_boundaries
 from blmk_health.io._fingertips import read_fingertips
 from blmk_health.io._imd import read_imd
