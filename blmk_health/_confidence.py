@@ -57,6 +57,10 @@ class Confidence:
             out.append((f"{prefix}lower{tag}cl", f"{prefix}upper{tag}cl"))
         return out
 
+    def limit_names(self, prefix: str = "") -> list[str]:
+        """Every limit column name, lower then upper per level: ``["lowercl", "uppercl"]`` or the four."""
+        return [name for pair in self.names(prefix) for name in pair]
+
 
 def parse_confidence(
     confidence: Any,

@@ -40,11 +40,13 @@ __all__ = [
     "float_array",
     "grouped_sums",
     "ingest",
+    "is_frame",
     "is_integer_column",
     "join_in_order",
     "keep_geo",
     "like_caller",
     "recode",
+    "series_like",
     "small_keys",
     "to_pandas",
     "with_integer_column",
@@ -477,6 +479,7 @@ def grouped_sums(
     *,
     propagate_missing: bool = False,
     formula: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None,
+    carry: Mapping[str, nw.Expr | nw.Series[Any]] | None = None,
 ) -> nw.DataFrame[Any]:
     """Per-row values summed within ``by`` groups (all rows if ``by`` is empty), collected and sorted.
 
@@ -484,7 +487,8 @@ def grouped_sums(
     ``formula`` they are what is summed; with it, ``formula`` turns them into the per-row values to sum,
     using only arithmetic operators so that it works on narwhals expressions and numpy arrays alike.
     ``extra`` holds further aggregations: :class:`Agg` specifications (of input or data columns), or
-    narwhals expressions (already aliased). The result is eager (pandas for pandas input, PyArrow
+    narwhals expressions (already aliased); ``carry`` adds per-row columns that are not summed but
+    that an :class:`Agg` reads (e.g. an age band to count). The result is eager (pandas for pandas input, PyArrow
     otherwise), sorted by ``by`` with missing keys last. Missing values are skipped in the sums, unless
     ``propagate_missing``, when a group holding a missing value gets a missing sum.
 
@@ -493,10 +497,11 @@ def grouped_sums(
     route with the same result: the inputs are evaluated once, the formula runs in numpy, the group keys
     are factorised once and the sums are ``numpy.bincount`` calls.
     """
+    carried = dict(carry or {})
     if frame.is_pandas and not frame.is_lazy and by and all(isinstance(e, Agg) for e in extra):
         aggs_only = [e for e in extra if isinstance(e, Agg)]
-        return _pandas_grouped(frame, by, exprs, aggs_only, propagate_missing, formula)
-    rows = frame.frame.with_columns(**dict(exprs))
+        return _pandas_grouped(frame, by, exprs, carried, aggs_only, propagate_missing, formula)
+    rows = frame.frame.with_columns(**dict(exprs), **carried)
     summed = list(exprs)
     if formula is not None:
         outputs = formula({name: nw.col(name) for name in exprs})
@@ -548,11 +553,13 @@ def _floats(values: pd.Series) -> FloatArray:
 def _pandas_grouped(
     frame: Frame,
     by: list[str],
-    exprs: Mapping[str, nw.Expr | nw.Series[Any]],
+    summed: Mapping[str, nw.Expr | nw.Series[Any]],
+    carried: Mapping[str, nw.Expr | nw.Series[Any]],
     extra: Sequence[Agg],
     propagate_missing: bool,
     formula: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None,
 ) -> nw.DataFrame[Any]:
+    exprs = {**summed, **carried}
     series = {name: e for name, e in exprs.items() if isinstance(e, nw.Series)}
     expressions = {name: e for name, e in exprs.items() if not isinstance(e, nw.Series)}
     wanted = [c for c in dict.fromkeys(e.column for e in extra if e.column) if c not in expressions]
@@ -565,7 +572,7 @@ def _pandas_grouped(
     def column(name: str) -> Any:
         return series[name].to_native() if name in series else rows[name]
 
-    inputs = {name: _floats(column(name)) for name in exprs}
+    inputs = {name: _floats(column(name)) for name in summed}
     per_row = dict(formula(inputs)) if formula is not None else inputs
     columns: dict[str, Any] = {}
     for name, raw in per_row.items():
@@ -599,3 +606,40 @@ def _pandas_grouped(
                 columns[agg.alias] = np.where(n > 1, squares / (n - 1), np.nan) ** 0.5
     result = pd.concat([out, pd.DataFrame(columns)], axis=1)
     return nw.from_native(result, eager_only=True)
+
+
+def is_frame(data: Any) -> bool:
+    """Whether ``data`` is a data frame of any kind narwhals supports (eager or lazy), not a path or a file.
+
+    For functions that take either a file or a table (``bh.io.read_epcn``), without looking at backends.
+
+    Examples
+    --------
+    >>> import io
+    >>> import pandas as pd
+    >>> is_frame(pd.DataFrame({"a": [1]})), is_frame(io.StringIO("a\\n1\\n")), is_frame("a.csv")
+    (True, False, False)
+    """
+    if isinstance(data, Frame):
+        return True
+    wrapped = nw.from_native(data, pass_through=True)
+    return isinstance(wrapped, (nw.DataFrame, nw.LazyFrame))
+
+
+def series_like(values: Sequence[Any], like: Any, name: str) -> Any:
+    """``values`` (one per element of ``like``) in the shape of ``like``: a pandas Series keeps its index.
+
+    For functions that take codes as a list or a pandas Series and answer in the same shape
+    (``Hierarchy.map``); anything but a pandas Series gives the list.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> series_like(["a", "b"], pd.Series(["x", "y"], index=[3, 4]), "code").index.tolist()
+    [3, 4]
+    >>> series_like(["a", "b"], ("x", "y"), "code")
+    ['a', 'b']
+    """
+    if isinstance(like, pd.Series):
+        return pd.Series(list(values), index=like.index, name=name, dtype=object)
+    return list(values)

@@ -1,74 +1,36 @@
-"""Machinery shared by the indicator functions: argument checks, grouped sums, output columns."""
+"""Machinery shared by the indicator functions: group sums, output columns and their metadata.
+
+Arguments are checked by :func:`blmk_health._inputs.prepare` (the one path in); grouped sums and the
+return to the caller's kind of frame are in :mod:`blmk_health._frames`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import narwhals.stable.v2 as nw
 import numpy as np
 import numpy.typing as npt
 
-from blmk_health._confidence import Confidence, parse_confidence
-from blmk_health._frames import TMP, Agg, Constant, Frame, as_list, float_array, grouped_sums, ingest
-from blmk_health._validation import (
-    check_positive_number,
-    reject_clashes,
-    require_columns,
-    require_numeric,
-)
+from blmk_health._confidence import Confidence
+from blmk_health._frames import TMP, Constant, Frame, Integers, float_array, grouped_sums
 
 __all__ = [
-    "TMP",
-    "Agg",
-    "Prepared",
+    "METADATA",
     "confidence_columns",
-    "grouped_sums",
+    "counts",
+    "group_ids",
+    "keys_of",
     "metadata_columns",
-    "prepare",
+    "poisson_method",
+    "sum_with_missing",
 ]
 
+#: The metadata columns every statistic adds unless ``metadata=False``.
+METADATA = ("confidence", "statistic", "method")
+
 FloatArray = npt.NDArray[np.float64]
-
-
-class Prepared:
-    """Checked arguments of an indicator call."""
-
-    def __init__(
-        self, frame: Frame, by: list[str], confidence: Confidence, multiplier: float, outputs: list[str]
-    ) -> None:
-        self.frame = frame
-        self.by = by
-        self.confidence = confidence
-        self.multiplier = multiplier
-        self.outputs = outputs
-
-
-def prepare(
-    data: Any,
-    *,
-    columns: Sequence[tuple[str, str]],
-    numeric: Sequence[tuple[str, str]],
-    by: str | Sequence[str] | None,
-    confidence: Any,
-    multiplier: Any = 1,
-    output: Callable[[Confidence], Sequence[str]] = lambda _: (),
-) -> Prepared:
-    """Check the common arguments of an indicator function and wrap ``data``.
-
-    ``columns`` are ``(argument, column)`` pairs that must exist, ``numeric`` those that must be
-    numeric, and ``output`` gives the names of the result columns (from the parsed confidence), which
-    must not clash with ``by``.
-    """
-    frame = ingest(data)
-    by_cols = as_list(by, "by")
-    conf = parse_confidence(confidence)
-    mult = check_positive_number(multiplier, "multiplier")
-    require_columns(frame, [*columns, *[("by", c) for c in by_cols]])
-    require_numeric(frame, numeric)
-    outputs = list(output(conf))
-    reject_clashes(by_cols, outputs, "by")
-    return Prepared(frame, by_cols, conf, mult, outputs)
 
 
 def sum_with_missing(
@@ -126,3 +88,17 @@ def poisson_method(observed: FloatArray, threshold: float = 10) -> npt.NDArray[n
 def keys_of(eager: nw.DataFrame[Any], by: list[str]) -> nw.DataFrame[Any] | None:
     """The ``by`` columns of an aggregate (``None`` when ungrouped)."""
     return eager.select(by) if by else None
+
+
+def counts(values: FloatArray, integer: bool) -> FloatArray | Integers:
+    """Summed counts as integers when the input column was of an integer type, else as floats."""
+    return Integers(values) if integer else values
+
+
+def group_ids(eager: nw.DataFrame[Any], by: list[str]) -> npt.NDArray[np.int64]:
+    """Consecutive group numbers of an eager frame already sorted by ``by`` (0 for every row without ``by``)."""
+    if not by or len(eager) == 0:
+        return np.zeros(len(eager), dtype=np.int64)
+    keys = eager.select(by).to_pandas()
+    ids = keys.groupby(by, dropna=False, sort=False, observed=True).ngroup()
+    return np.asarray(ids.to_numpy(), dtype=np.int64)

@@ -4,33 +4,28 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import narwhals.stable.v2 as nw
 import numpy as np
+import numpy.typing as npt
 
-from blmk_health._confidence import parse_confidence
-from blmk_health._frames import as_list, assemble, float_array, ingest
-from blmk_health._validation import (
-    Check,
-    check_choice,
-    check_values,
-    describe_values,
-    reject_clashes,
-    require_columns,
-    require_numeric,
-)
-from blmk_health.errors import DomainError
+from blmk_health._confidence import Confidence
+from blmk_health._frames import TMP, Frame, assemble, collect_small, float_array
+from blmk_health._inputs import Prepared, check_whole_number, prepare
+from blmk_health._validation import Check, check_choice, check_values, describe_values
 from blmk_health.indicators import ci
-from blmk_health.indicators._core import TMP, metadata_columns
-from blmk_health.indicators._life_table import MAX_HALF_WIDTH, band_table, chiang, group_ids, group_problems
-from blmk_health.indicators._sii_core import sii_arrays
+from blmk_health.indicators._core import METADATA, FloatArray, group_ids, metadata_columns
+from blmk_health.indicators._life_table import MAX_HALF_WIDTH, BandTable, band_table, chiang, group_problems
+from blmk_health.indicators._sii_core import MAX_QUANTILES, MIN_QUANTILES, sii_arrays
+from blmk_health.indicators.life_expectancy import LE_METHOD
 from blmk_health.indicators.quantiles import quantiles
-from blmk_health.indicators.sii import MAX_QUANTILES, check_repetitions, check_seed
 
 __all__ = ["le_gap"]
 
 _Q = f"{TMP}quantile"
+_AT_BIRTH = "life expectancy at birth"
 
 
 def le_gap(
@@ -145,56 +140,76 @@ def le_gap(
        value  lowercl  uppercl
     0    5.4      3.3      7.4
     """
-    frame = ingest(data)
-    by_cols = as_list(by, "by")
     method = check_choice(method, "method", ("sii", "range"))
     kind = check_choice(deprivation_kind, "deprivation_kind", ("auto", "decile", "score"))
-    if isinstance(n_quantiles, bool) or not isinstance(n_quantiles, int) or not 5 <= n_quantiles <= MAX_QUANTILES:
-        msg = f"n_quantiles: expected a whole number from 5 to {MAX_QUANTILES}, got {n_quantiles!r}"
-        raise DomainError(msg)
-    conf = parse_confidence(confidence, any_levels=True)
-    reps = check_repetitions(repetitions)
-    rng = check_seed(seed)
-    named = [("deaths", deaths), ("population", population), ("age_band", age_band), ("deprivation", deprivation)]
-    require_columns(frame, [*named, *([("area", area)] if area else []), *[("by", c) for c in by_cols]])
-    require_numeric(frame, [("deaths", deaths), ("population", population), ("deprivation", deprivation)])
-    limit_names = [name for pair in conf.names() for name in pair]
-    reject_clashes(
-        by_cols,
-        ["value", "quantile", "population", "deaths", "se", *limit_names, "confidence", "statistic", "method"],
-        "by",
+    n_q = check_whole_number(n_quantiles, "n_quantiles", MIN_QUANTILES, MAX_QUANTILES)
+    numeric = [("deaths", deaths), ("population", population), ("deprivation", deprivation)]
+    prepared = prepare(
+        data,
+        columns=[*numeric, ("age_band", age_band), ("area", area)],
+        numeric=numeric,
+        by=by,
+        confidence=confidence,
+        any_levels=True,
+        seed=seed,
+        repetitions=repetitions,
+        outputs=lambda conf: ["value", "quantile", "population", "deaths", "se", *conf.limit_names(), *METADATA],
     )
+    work = _with_quantiles(prepared, deprivation, kind, n_q, area)
+    table = band_table(
+        work, [*prepared.by, _Q], age_band, {"deaths": deaths, "population": population}, sum_repeats=True
+    )
+    deciles = _decile_estimates(table, prepared.by, n_q)
+    gaps = _gap_columns(method, deciles, prepared)
+    if metadata:
+        gaps.update(_gap_metadata(method, deciles, prepared))
+    result = assemble(deciles.group_keys, gaps, prepared.frame)
+    if not return_deciles:
+        return result
+    return result, _decile_table(deciles, table, prepared, metadata)
+
+
+def _with_quantiles(prepared: Prepared, deprivation: str, kind: str, n_q: int, area: str | None) -> Frame:
+    """The rows with each area's deprivation quantile: the deciles as given, or local quantiles of a score."""
+    frame, by = prepared.frame, prepared.by
     dep = nw.col(deprivation)
     check_values(frame, [Check("deprivation", deprivation, dep.is_null(), "is missing", "every area needs one")])
-    outside = (dep < 1) | (dep > n_quantiles) | (dep.cast(nw.Float64) % 1 != 0)
+    outside = (dep < 1) | (dep > n_q) | (dep.cast(nw.Float64) % 1 != 0)
     if kind == "auto":
-        counts = frame.frame.select(outside.cast(nw.Int64).sum().alias(f"{TMP}k"))
-        if isinstance(counts, nw.LazyFrame):
-            counts = counts.collect()
+        counts = collect_small(frame.frame.select(outside.cast(nw.Int64).sum().alias(f"{TMP}k")))
         kind = "score" if int(counts.row(0)[0] or 0) else "decile"
     if kind == "decile":
-        check_values(
-            frame,
-            [
-                Check(
-                    "deprivation",
-                    deprivation,
-                    outside,
-                    f"is not a whole number from 1 to {n_quantiles}",
-                    "deciles are numbered 1 (most deprived) to n_quantiles; pass deprivation_kind='score' for scores",
-                )
-            ],
-        )
-        work = frame.frame.with_columns(dep.cast(nw.Int64).alias(_Q))
-    else:
-        key = area or deprivation
-        distinct = frame.frame.select(list(dict.fromkeys([*by_cols, key, deprivation]))).unique()
-        ranked = quantiles(distinct, deprivation, by=by_cols or None, n=n_quantiles, invert=True)
-        ranked = ranked.select([*by_cols, key, nw.col("quantile").alias(_Q)])
-        work = frame.frame.join(ranked, on=[*by_cols, key], how="left").filter(~nw.col(_Q).is_null())
-    wf = frame.with_frame(work)
+        rule = "deciles are numbered 1 (most deprived) to n_quantiles; pass deprivation_kind='score' for scores"
+        problem = f"is not a whole number from 1 to {n_q}"
+        check_values(frame, [Check("deprivation", deprivation, outside, problem, rule)])
+        return frame.with_frame(frame.frame.with_columns(dep.cast(nw.Int64).alias(_Q)))
+    key = area or deprivation
+    distinct = frame.frame.select(list(dict.fromkeys([*by, key, deprivation]))).unique()
+    ranked = quantiles(distinct, deprivation, by=by or None, n=n_q, invert=True)
+    ranked = ranked.select([*by, key, nw.col("quantile").alias(_Q)])
+    joined = frame.frame.join(ranked, on=[*by, key], how="left").filter(~nw.col(_Q).is_null())
+    return frame.with_frame(joined)
 
-    table = band_table(wf, [*by_cols, _Q], age_band, {"deaths": deaths, "population": population}, sum_repeats=True)
+
+@dataclass(frozen=True)
+class _Deciles:
+    """Life expectancy at birth per (group, quantile), and the same as ``groups x quantiles`` grids."""
+
+    keys: nw.DataFrame[Any]
+    quantile: npt.NDArray[np.int64]
+    e0: FloatArray
+    se0: FloatArray
+    value: FloatArray
+    blank: npt.NDArray[np.bool_]
+    wide: npt.NDArray[np.bool_]
+    problems: npt.NDArray[np.object_]
+    grids: dict[str, FloatArray]
+    group_keys: Any
+    missing: npt.NDArray[np.bool_]
+
+
+def _decile_estimates(table: BandTable, by: list[str], n_q: int) -> _Deciles:
+    """Life expectancy at birth of every (group, quantile), with the rules of :func:`life_expectancy`."""
     problems = group_problems(table)
     d, p = table.values["deaths"], table.values["population"]
     life = chiang(d, p, table.bands.starts)
@@ -205,18 +220,28 @@ def le_gap(
         wide = ~blank & ~(ci.z_value(0.95) * se0 <= MAX_HALF_WIDTH)
     value0 = np.where(wide, np.nan, e0)
     assert table.keys is not None
-    dec_keys = table.keys
-    q = float_array(dec_keys, _Q).astype(np.int64)
-    gid = group_ids(dec_keys, by_cols)
+    q = float_array(table.keys, _Q).astype(np.int64)
+    gid = group_ids(table.keys, by)
     n_groups = int(gid.max()) + 1 if len(gid) else 0
-    grids = {name: np.full((n_groups, n_quantiles), np.nan) for name in ("e", "se", "pop")}
+    grids = {name: np.full((n_groups, n_q), np.nan) for name in ("e", "se", "pop")}
     grids["e"][gid, q - 1] = value0
     grids["se"][gid, q - 1] = se0
     grids["pop"][gid, q - 1] = np.nansum(p, axis=1)
-
     missing = ~np.isfinite(grids["e"]).all(axis=1) | ~np.isfinite(grids["se"]).all(axis=1)
+    first = np.flatnonzero(np.diff(gid, prepend=-1) != 0)
+    group_keys = table.keys.select(by)[first] if by else None
+    if missing.any():
+        _warn(group_keys, by, missing, _reasons(grids["e"], missing))
+    return _Deciles(table.keys, q, e0, se0, value0, blank, wide, problems, grids, group_keys, missing)
+
+
+def _gap_columns(method: str, deciles: _Deciles, prepared: Prepared) -> dict[str, Any]:
+    """The gap (SII or range) and its limits per group."""
+    grids, conf = deciles.grids, prepared.confidence
     columns: dict[str, Any] = {}
     if method == "sii":
+        assert prepared.rng is not None
+        assert prepared.repetitions is not None
         result = sii_arrays(
             grids["e"],
             grids["se"],
@@ -224,57 +249,63 @@ def le_gap(
             value_type="normal",
             transform=False,
             multiplier=1.0,
-            repetitions=reps,
+            repetitions=prepared.repetitions,
             levels=conf.levels,
             rii=False,
             reliability=False,
-            rng=rng,
+            rng=prepared.rng,
         )
         columns["value"] = result.sii
         for i, (lower, upper) in enumerate(conf.names()):
             columns[lower] = result.sii_lower[i]
             columns[upper] = result.sii_upper[i]
-        statistic = "slope index of inequality in life expectancy at birth (years)"
-        method_text = f"SII of life expectancy by deprivation quantile (Low & Low), simulation {reps} reps"
-    else:
-        gap = grids["e"][:, -1] - grids["e"][:, 0]
-        se_gap = np.sqrt(grids["se"][:, -1] ** 2 + grids["se"][:, 0] ** 2)
-        columns["value"] = gap
-        for level, (lower, upper) in zip(conf.levels, conf.names(), strict=True):
-            z = ci.z_value(level)
-            columns[lower] = gap - z * se_gap
-            columns[upper] = gap + z * se_gap
-        statistic = "range in life expectancy at birth, least minus most deprived quantile (years)"
-        method_text = "difference of life expectancies (Chiang, Silcocks et al)"
-    reasons = _reasons(grids["e"], missing)
-    if missing.any():
-        _warn(dec_keys, gid, by_cols, missing, reasons)
-    first = np.flatnonzero(np.diff(gid, prepend=-1) != 0)
-    keys = dec_keys.select(by_cols)[first] if by_cols else None
-    if metadata:
-        stats = np.where(missing, statistic + " NA: " + reasons.astype(str), statistic).astype(object)
-        columns.update(metadata_columns(n_groups, conf, stats, method_text))
-    gaps = assemble(keys, columns, frame)
-    if not return_deciles:
-        return gaps
-    dec: dict[str, Any] = {
-        "quantile": q,
-        "population": np.nansum(p, axis=1),
-        "deaths": np.nansum(d, axis=1),
-        "value": value0,
-        "se": se0,
-    }
+        return columns
+    gap = grids["e"][:, -1] - grids["e"][:, 0]
+    se_gap = np.sqrt(grids["se"][:, -1] ** 2 + grids["se"][:, 0] ** 2)
+    columns["value"] = gap
+    columns.update(_limits(conf, gap, se_gap))
+    return columns
+
+
+def _limits(conf: Confidence, value: FloatArray, se: FloatArray) -> dict[str, FloatArray]:
+    out: dict[str, FloatArray] = {}
     for level, (lower, upper) in zip(conf.levels, conf.names(), strict=True):
         z = ci.z_value(level)
-        dec[lower] = e0 - z * se0
-        dec[upper] = e0 + z * se0
+        out[lower] = value - z * se
+        out[upper] = value + z * se
+    return out
+
+
+def _gap_metadata(method: str, deciles: _Deciles, prepared: Prepared) -> dict[str, Any]:
+    if method == "sii":
+        statistic = "slope index of inequality in life expectancy at birth (years)"
+        text = f"SII of life expectancy by deprivation quantile (Low & Low), simulation {prepared.repetitions} reps"
+    else:
+        statistic = "range in life expectancy at birth, least minus most deprived quantile (years)"
+        text = "difference of life expectancies (Chiang, Silcocks et al)"
+    reasons = _reasons(deciles.grids["e"], deciles.missing)
+    stats = np.where(deciles.missing, statistic + " NA: " + reasons.astype(str), statistic).astype(object)
+    return metadata_columns(len(deciles.missing), prepared.confidence, stats, text)
+
+
+def _decile_table(deciles: _Deciles, table: BandTable, prepared: Prepared, metadata: bool) -> Any:
+    """One row per group and quantile: populations, deaths, life expectancy at birth and its limits."""
+    d, p = table.values["deaths"], table.values["population"]
+    out: dict[str, Any] = {
+        "quantile": deciles.quantile,
+        "population": np.nansum(p, axis=1),
+        "deaths": np.nansum(d, axis=1),
+        "value": deciles.value,
+        "se": deciles.se0,
+    }
+    out.update(_limits(prepared.confidence, deciles.e0, deciles.se0))
     if metadata:
-        text = np.full(len(q), "life expectancy at birth", dtype=object)
-        text = np.where(wide, "life expectancy at birth: value suppressed, 95% CI wider than 20 years", text)
-        text = np.where(blank, "life expectancy at birth NA: " + problems.astype(str), text).astype(object)
-        dec.update(metadata_columns(len(q), conf, text, "Chiang, using Silcocks et al for confidence limits"))
-    deciles = assemble(dec_keys.select(by_cols) if by_cols else None, dec, frame)
-    return gaps, deciles
+        text = np.full(len(deciles.quantile), _AT_BIRTH, dtype=object)
+        text = np.where(deciles.wide, f"{_AT_BIRTH}: value suppressed, 95% CI wider than 20 years", text)
+        text = np.where(deciles.blank, f"{_AT_BIRTH} NA: " + deciles.problems.astype(str), text).astype(object)
+        out.update(metadata_columns(len(deciles.quantile), prepared.confidence, text, LE_METHOD))
+    keys = deciles.keys.select(prepared.by) if prepared.by else None
+    return assemble(keys, out, prepared.frame)
 
 
 def _reasons(values: Any, missing: Any) -> Any:
@@ -285,11 +316,10 @@ def _reasons(values: Any, missing: Any) -> Any:
     return out
 
 
-def _warn(keys: nw.DataFrame[Any], gid: Any, by: list[str], missing: Any, reasons: Any) -> None:
+def _warn(group_keys: Any, by: list[str], missing: Any, reasons: Any) -> None:
     bad = np.flatnonzero(missing)
     if by:
-        first = np.flatnonzero(np.diff(gid, prepend=-1) != 0)
-        rows = keys.select(by)[first[bad[:5]]].rows()
+        rows = group_keys[bad[:5]].rows()
         shown = describe_values([r if len(r) > 1 else r[0] for r in rows])
     else:
         shown = "all rows"
@@ -298,5 +328,5 @@ def _warn(keys: nw.DataFrame[Any], gid: Any, by: list[str], missing: Any, reason
         "A quantile's life expectancy is missing when its population is 5,000 or less, its CI is wider than "
         "20 years, or its table fails a check of life_expectancy",
         UserWarning,
-        stacklevel=2,
+        stacklevel=4,
     )

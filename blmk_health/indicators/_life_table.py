@@ -9,8 +9,6 @@ age band) into those arrays, with the checks and the reference's per-group suppr
 from __future__ import annotations
 
 import itertools
-import math
-import re
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,10 +18,12 @@ import narwhals.stable.v2 as nw
 import numpy as np
 import numpy.typing as npt
 
-from blmk_health._frames import Frame, collect, float_array
+from blmk_health._age_bands import LIFE_TABLE_STARTS_19, LIFE_TABLE_STARTS_20, parse_band
+from blmk_health._frames import TMP, Frame, collect, collect_small, float_array
 from blmk_health._validation import Check, check_values, describe_values
 from blmk_health.errors import SchemaError
-from blmk_health.indicators._core import TMP
+from blmk_health.indicators._bands import raise_band_problems
+from blmk_health.indicators._core import group_ids
 
 __all__ = [
     "MAX_HALF_WIDTH",
@@ -43,46 +43,15 @@ FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
 #: Start ages of the 20 bands of the reference: 0, 1-4, 5-9, ..., 85-89, 90+.
-STARTS_20: tuple[int, ...] = (0, 1, *range(5, 95, 5))
+STARTS_20 = LIFE_TABLE_STARTS_20
 #: Start ages of the 19-band form closed at 85+ (an extension; the reference needs 20 bands).
-STARTS_19: tuple[int, ...] = STARTS_20[:-1]
+STARTS_19 = LIFE_TABLE_STARTS_19
 #: Life expectancy is not calculated for a group whose total population is at most this.
 MIN_TOTAL_POPULATION = 5000
 #: The value (not the limits) is blanked when qnorm(0.975) * SE exceeds this (a 95% CI wider than 20 years).
 MAX_HALF_WIDTH = 10.0
 #: Radix of the life table.
 RADIX = 100_000.0
-
-_LEADING = re.compile(r"^\D*?(\d+)")
-_SECOND = re.compile(r"^\D*?\d+\s*(?:-|–|to)\s*(\d+)")
-_OPEN = re.compile(r"\+|and over|and older|or over|plus", re.IGNORECASE)
-_UNDER_ONE = re.compile(r"^\s*(?:<|under|less than)\s*1(?:\s*(?:year|yr)s?)?\s*$", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class _Label:
-    start: int
-    end: int | None
-    is_open: bool
-
-
-def _parse_label(label: Any) -> _Label | None:
-    """Start age, explicit end age and open flag of one age-band label (``None`` if unreadable)."""
-    if label is None or isinstance(label, bool):
-        return None
-    if isinstance(label, (int, float, np.integer, np.floating)):
-        number = float(label)
-        if math.isnan(number) or not number.is_integer() or number < 0:
-            return None
-        return _Label(int(number), None, is_open=False)
-    text = str(label).strip()
-    if _UNDER_ONE.match(text):
-        return _Label(0, 0, is_open=False)
-    leading = _LEADING.match(text)
-    if not leading:
-        return None
-    second = _SECOND.match(text)
-    return _Label(int(leading.group(1)), int(second.group(1)) if second else None, bool(_OPEN.search(text)))
 
 
 @dataclass(frozen=True)
@@ -121,7 +90,7 @@ def parse_bands(labels: Iterable[Any], argument: str = "age_band") -> Bands:
     the final band must be open. Anything else raises :class:`SchemaError` naming the labels.
     """
     distinct = list(dict.fromkeys(labels))
-    parsed = {label: _parse_label(label) for label in distinct}
+    parsed = {label: parse_band(label) for label in distinct}
     unreadable = [label for label, p in parsed.items() if p is None]
     if unreadable:
         msg = (
@@ -199,19 +168,8 @@ def _distinct_labels(frame: Frame, age_band: str) -> tuple[nw.Expr, list[Any]]:
     dtype = frame.schema[age_band]
     if dtype in (nw.Categorical, nw.Enum) or isinstance(dtype, (nw.Categorical, nw.Enum)):
         column = column.cast(nw.String)
-    distinct = frame.frame.select(column.alias(age_band)).unique()
-    if isinstance(distinct, nw.LazyFrame):
-        distinct = distinct.collect()
+    distinct = collect_small(frame.frame.select(column.alias(age_band)).unique())
     return column, distinct.get_column(age_band).to_list()
-
-
-def group_ids(eager: nw.DataFrame[Any], by: list[str]) -> npt.NDArray[np.int64]:
-    """Consecutive group numbers of an eager frame already sorted by ``by``."""
-    if not by or len(eager) == 0:
-        return np.zeros(len(eager), dtype=np.int64)
-    keys = eager.select(by).to_pandas()
-    ids = keys.groupby(by, dropna=False, sort=False, observed=True).ngroup()
-    return np.asarray(ids.to_numpy(), dtype=np.int64)
 
 
 def band_table(
@@ -224,9 +182,9 @@ def band_table(
 ) -> BandTable:
     """Sum ``columns`` per group and age band and return them as ``groups x bands`` arrays.
 
-    With ``sum_repeats=False`` a (group, age band) on more than one row raises :class:`SchemaError`.
-    A value missing on any row of a cell makes the cell missing (``missing`` is true there). Groups
-    are sorted by ``by`` with missing keys last.
+    With ``sum_repeats=False`` a (group, age band) on more than one row raises :class:`SchemaError`
+    quoting the labels. A value missing on any row of a cell makes the cell missing (``missing`` is true
+    there). Groups are sorted by ``by`` with missing keys last.
     """
     check_values(
         frame,
@@ -243,30 +201,34 @@ def band_table(
     )
     column, labels = _distinct_labels(frame, age_band)
     bands = parse_bands(labels)
-    start = f"{TMP}start"
-    row_exprs = {start: column.replace_strict(bands.start_of, default=None, return_dtype=nw.Int64)}
+    start_expr = column.replace_strict(bands.start_of, default=None, return_dtype=nw.Int64)
+    eager = _sums_by_band(frame, by, start_expr, columns)
+    if not sum_repeats and (float_array(eager, f"{TMP}len") > 1).any():
+        rows = frame.with_frame(frame.frame.with_columns(start_expr.alias(_START)))
+        raise_band_problems(rows, by, _START, age_band, None)
+    return _as_grid(eager, by, bands, columns)
+
+
+_START = f"{TMP}start"
+
+
+def _sums_by_band(frame: Frame, by: list[str], start: nw.Expr, columns: Mapping[str, str]) -> nw.DataFrame[Any]:
+    """Row counts, sums and missing-value counts of ``columns`` per group and band start, sorted."""
+    row_exprs = {_START: start}
     for name, col in columns.items():
         row_exprs[f"{TMP}{name}"] = nw.col(col).cast(nw.Float64)
         row_exprs[f"{TMP}{name}_na"] = nw.col(col).is_null().cast(nw.Int64)
     rows = frame.frame.with_columns(**row_exprs)
     aggs: list[nw.Expr] = [nw.len().alias(f"{TMP}len")]
-    aggs += [nw.col(name).sum() for name in row_exprs if name != start]
-    eager = collect(rows.group_by([*by, start]).agg(*aggs), frame).sort([*by, start], nulls_last=True)
-    counts = float_array(eager, f"{TMP}len")
-    if not sum_repeats and (counts > 1).any():
-        bad = eager.filter(nw.col(f"{TMP}len") > 1)
-        shown = [
-            (*row[:-1], bands.label_of[int(row[-1])]) if by else bands.label_of[int(row[-1])]
-            for row in bad.select([*by, start]).rows()
-        ]
-        msg = (
-            f"age_band: {len(bad)} (group, age band) combination(s) appear on more than one row "
-            f"(first: {describe_values(shown)}); each group needs one row per age band"
-        )
-        raise SchemaError(msg)
+    aggs += [nw.col(name).sum() for name in row_exprs if name != _START]
+    return collect(rows.group_by([*by, _START]).agg(*aggs), frame).sort([*by, _START], nulls_last=True)
+
+
+def _as_grid(eager: nw.DataFrame[Any], by: list[str], bands: Bands, columns: Mapping[str, str]) -> BandTable:
+    """The per-(group, band) sums as ``groups x bands`` arrays, with which cells are present or missing."""
     gid = group_ids(eager, by)
     n_groups = int(gid.max()) + 1 if len(gid) else 0
-    band_index = np.searchsorted(np.asarray(bands.starts), float_array(eager, start).astype(np.int64))
+    band_index = np.searchsorted(np.asarray(bands.starts), float_array(eager, _START).astype(np.int64))
     shape = (n_groups, bands.n)
     present = np.zeros(shape, dtype=bool)
     present[gid, band_index] = True

@@ -22,11 +22,15 @@ import numpy.typing as npt
 
 from blmk_health.errors import DomainError
 
-__all__ = ["SiiResult", "limit_positions", "sii_arrays"]
+__all__ = ["MAX_QUANTILES", "MIN_QUANTILES", "SiiResult", "inverse_link", "limit_positions", "link", "sii_arrays"]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
+#: An SII needs between this many quantiles...
+MIN_QUANTILES = 5
+#: ... and this many.
+MAX_QUANTILES = 100
 #: Draws held in memory at once (per chunk of groups).
 _CHUNK = 4_000_000
 #: Number of simulation rounds behind the reliability statistic (as in the reference).
@@ -64,6 +68,15 @@ def limit_positions(repetitions: int, level: float) -> tuple[int, int]:
         )
         raise DomainError(msg)
     return lower - 1, upper - 1
+
+
+def link(values: FloatArray, value_type: str) -> FloatArray:
+    """log for rates, logit for proportions, identity otherwise."""
+    if value_type == "rate":
+        return np.asarray(np.log(values))
+    if value_type == "proportion":
+        return np.asarray(np.log(values / (1 - values)))
+    return values
 
 
 def inverse_link(values: npt.ArrayLike, value_type: str) -> FloatArray:
@@ -105,6 +118,18 @@ def _signif(values: FloatArray, digits: int = 4) -> FloatArray:
     return out
 
 
+@dataclass(frozen=True)
+class _Fit:
+    """The weighted fit of each complete group: design weights, coefficients and their error structure."""
+
+    m0: FloatArray
+    m1: FloatArray
+    beta0: FloatArray
+    beta1: FloatArray
+    values: FloatArray
+    se: FloatArray
+
+
 def sii_arrays(
     value_t: FloatArray,
     se: FloatArray,
@@ -126,73 +151,18 @@ def sii_arrays(
     first. Rows holding NaN give NaN results and use no random numbers.
     """
     n_groups = value_t.shape[0]
-    nan = np.full(n_groups, np.nan)
     ok = np.isfinite(value_t).all(axis=1) & np.isfinite(se).all(axis=1) & np.isfinite(pops).all(axis=1)
     idx = np.flatnonzero(ok)
-    v, s, p = value_t[idx], se[idx], pops[idx]
-    m0, m1 = _design(p)
-    y = v if transform else inverse_link(v, value_type)
-    beta0 = (m0 * y).sum(axis=1)
-    beta1 = (m1 * y).sum(axis=1)
-    neg = multiplier < 0
+    fit = _fit(value_t[idx], se[idx], pops[idx], value_type, transform)
+    sii_point, rii_point, intercept = _points(fit, value_type, transform, multiplier)
+    limits = _simulate(fit, value_type, transform, multiplier, repetitions, levels, rii, reliability, rng)
 
     def put(values: FloatArray) -> FloatArray:
-        out = nan.copy()
+        out = np.full(n_groups, np.nan)
         out[idx] = values
         return out
 
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        if transform:
-            g0, g1 = inverse_link(beta0, value_type), inverse_link(beta0 + beta1, value_type)
-            sii_point = (g1 - g0) * multiplier
-            rii_point = g1 / g0
-            intercept = g0 * abs(multiplier)
-        else:
-            sii_point = multiplier * beta1
-            rii_point = (beta0 + beta1) / beta0
-            intercept = beta0
-        if neg:
-            rii_point = 1 / rii_point
-
-    rounds = RELIABILITY_ROUNDS if reliability else 1
-    total = rounds * repetitions
-    need_rii = rii and not transform
-    n_ok = len(idx)
-    n_levels = len(levels)
-    out = {name: np.full((n_levels, n_ok), np.nan) for name in ("sl", "su", "sm", "rl", "ru", "rm")}
-    linear = transform or value_type == "normal"
-    if linear:
-        var0 = (m0**2 * s**2).sum(axis=1)
-        cov = (m0 * m1 * s**2).sum(axis=1)
-        var1 = (m1**2 * s**2).sum(axis=1)
-        l11 = np.sqrt(var0)
-        l21 = np.divide(cov, l11, out=np.zeros_like(cov), where=l11 > 0)
-        l22 = np.sqrt(np.maximum(var1 - l21**2, 0))
-        sd1 = np.sqrt(var1)
-    per_group = total * (2 if need_rii else 1) if linear else total * v.shape[1]
-    half = beta0 + beta1 / 2
-    for part in _chunks(n_ok, per_group):
-        size = part.stop - part.start
-        ratios: FloatArray | None = None
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            if linear and need_rii:
-                z = rng.standard_normal((size, 2, total))
-                b0 = beta0[part, None] + l11[part, None] * z[:, 0]
-                slopes = beta1[part, None] + l21[part, None] * z[:, 0] + l22[part, None] * z[:, 1]
-                ratios = (b0 + slopes) / b0
-            elif linear:
-                slopes = beta1[part, None] + sd1[part, None] * rng.standard_normal((size, total))
-            else:
-                z = rng.standard_normal((size, total, v.shape[1]))
-                draws = inverse_link(v[part, None, :] + s[part, None, :] * z, value_type)
-                slopes = np.einsum("grk,gk->gr", draws, m1[part])
-                if need_rii:
-                    b0 = np.einsum("grk,gk->gr", draws, m0[part])
-                    ratios = (b0 + slopes) / b0
-            _summarise(
-                out, part, slopes, ratios, half[part], repetitions, levels, rounds, value_type, multiplier, transform
-            )
-    results = {name: [put(out[name][i]) for i in range(n_levels)] for name in out}
+    results = {name: [put(limits[name][i]) for i in range(len(levels))] for name in limits}
     return SiiResult(
         sii=put(sii_point),
         rii=put(rii_point),
@@ -204,6 +174,96 @@ def sii_arrays(
         sii_mad=results["sm"],
         rii_mad=results["rm"],
     )
+
+
+def _fit(v: FloatArray, s: FloatArray, p: FloatArray, value_type: str, transform: bool) -> _Fit:
+    """Weighted least squares of the (link-scale if ``transform``) values on the relative rank."""
+    m0, m1 = _design(p)
+    y = v if transform else inverse_link(v, value_type)
+    return _Fit(m0, m1, (m0 * y).sum(axis=1), (m1 * y).sum(axis=1), v, s)
+
+
+def _points(
+    fit: _Fit, value_type: str, transform: bool, multiplier: float
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """SII, RII and intercept on the original scale (the RII inverted for a negative multiplier)."""
+    beta0, beta1 = fit.beta0, fit.beta1
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if transform:
+            g0, g1 = inverse_link(beta0, value_type), inverse_link(beta0 + beta1, value_type)
+            sii_point, rii_point, intercept = (g1 - g0) * multiplier, g1 / g0, g0 * abs(multiplier)
+        else:
+            sii_point, rii_point, intercept = multiplier * beta1, (beta0 + beta1) / beta0, beta0
+        if multiplier < 0:
+            rii_point = 1 / rii_point
+    return sii_point, rii_point, intercept
+
+
+def _simulate(
+    fit: _Fit,
+    value_type: str,
+    transform: bool,
+    multiplier: float,
+    repetitions: int,
+    levels: Sequence[float],
+    rii: bool,
+    reliability: bool,
+    rng: np.random.Generator,
+) -> dict[str, FloatArray]:
+    """Simulated limits (and reliability MADs) per level, chunk by chunk of groups: ``level x group`` arrays."""
+    rounds = RELIABILITY_ROUNDS if reliability else 1
+    total = rounds * repetitions
+    need_rii = rii and not transform
+    n_ok = len(fit.beta0)
+    out = {name: np.full((len(levels), n_ok), np.nan) for name in ("sl", "su", "sm", "rl", "ru", "rm")}
+    linear = transform or value_type == "normal"
+    per_group = total * (2 if need_rii else 1) if linear else total * fit.values.shape[1]
+    half = fit.beta0 + fit.beta1 / 2
+    for part in _chunks(n_ok, per_group):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if linear:
+                slopes, ratios = _linear_draws(fit, part, total, need_rii, rng)
+            else:
+                slopes, ratios = _value_draws(fit, part, total, need_rii, value_type, rng)
+            _summarise(
+                out, part, slopes, ratios, half[part], repetitions, levels, rounds, value_type, multiplier, transform
+            )
+    return out
+
+
+def _linear_draws(
+    fit: _Fit, part: slice, total: int, need_rii: bool, rng: np.random.Generator
+) -> tuple[FloatArray, FloatArray | None]:
+    """Refitted coefficients drawn directly: they are linear in the values, so exactly bivariate normal."""
+    m0, m1, s2 = fit.m0[part], fit.m1[part], fit.se[part] ** 2
+    var0 = (m0**2 * s2).sum(axis=1)
+    cov = (m0 * m1 * s2).sum(axis=1)
+    var1 = (m1**2 * s2).sum(axis=1)
+    size = part.stop - part.start
+    beta0, beta1 = fit.beta0[part, None], fit.beta1[part, None]
+    if not need_rii:
+        return beta1 + np.sqrt(var1)[:, None] * rng.standard_normal((size, total)), None
+    l11 = np.sqrt(var0)
+    l21 = np.divide(cov, l11, out=np.zeros_like(cov), where=l11 > 0)
+    l22 = np.sqrt(np.maximum(var1 - l21**2, 0))
+    z = rng.standard_normal((size, 2, total))
+    b0 = beta0 + l11[:, None] * z[:, 0]
+    slopes = beta1 + l21[:, None] * z[:, 0] + l22[:, None] * z[:, 1]
+    return slopes, (b0 + slopes) / b0
+
+
+def _value_draws(
+    fit: _Fit, part: slice, total: int, need_rii: bool, value_type: str, rng: np.random.Generator
+) -> tuple[FloatArray, FloatArray | None]:
+    """Every quantile's value drawn on the link scale, back-transformed, and the model refitted."""
+    v, s = fit.values[part], fit.se[part]
+    z = rng.standard_normal((part.stop - part.start, total, v.shape[1]))
+    draws = inverse_link(v[:, None, :] + s[:, None, :] * z, value_type)
+    slopes = np.einsum("grk,gk->gr", draws, fit.m1[part])
+    if not need_rii:
+        return slopes, None
+    b0 = np.einsum("grk,gk->gr", draws, fit.m0[part])
+    return slopes, (b0 + slopes) / b0
 
 
 def _summarise(

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import narwhals.stable.v2 as nw
 import numpy as np
 import numpy.typing as npt
 
-from blmk_health._confidence import Confidence, parse_confidence
-from blmk_health._frames import as_list, assemble, ingest
-from blmk_health._validation import Check, check_values, reject_clashes, require_columns, require_numeric
-from blmk_health.errors import DomainError, SchemaError
+from blmk_health._confidence import Confidence
+from blmk_health._frames import assemble
+from blmk_health._inputs import Prepared, prepare
+from blmk_health._validation import Check, check_values, describe_values
+from blmk_health.errors import DomainError
 from blmk_health.indicators import ci
-from blmk_health.indicators._core import FloatArray, metadata_columns
+from blmk_health.indicators._core import METADATA, FloatArray, metadata_columns
 from blmk_health.indicators._life_table import (
     MAX_HALF_WIDTH,
     Bands,
     BandTable,
+    LifeTable,
     band_table,
     chiang,
     group_problems,
@@ -28,11 +31,9 @@ from blmk_health.indicators._life_table import (
 __all__ = ["healthy_life_expectancy", "life_expectancy"]
 
 LE_METHOD = "Chiang, using Silcocks et al for confidence limits"
+#: The statistic of a start age that nobody reaches (everyone died in an earlier band: q = 1 there).
+NO_SURVIVORS = "no survivors to this age (everyone died in an earlier age band), so 0 years with no confidence limits"
 HLE_METHOD = "Sullivan, with confidence limits from the sampling variance of the health proportions (Jagger et al)"
-
-
-def _limit_names(conf: Confidence) -> list[str]:
-    return [name for pair in conf.names() for name in pair]
 
 
 def _select_ages(at_age: Any, bands: Bands) -> npt.NDArray[np.int64]:
@@ -52,67 +53,100 @@ def _select_ages(at_age: Any, bands: Bands) -> npt.NDArray[np.int64]:
         if isinstance(age, bool) or not isinstance(age, (int, float, np.integer)) or age not in bands.starts
     ]
     if bad:
-        msg = f"at_age: {describe(bad)} not start age(s) of the bands; choose from {list(bands.starts)}"
+        msg = f"at_age: {describe_values(bad)} not start age(s) of the bands; choose from {list(bands.starts)}"
         raise DomainError(msg)
     return np.asarray(sorted({bands.starts.index(int(age)) for age in ages}), dtype=np.int64)
 
 
-def describe(values: list[Any]) -> str:
-    """The first values of a list, for a message."""
-    return ", ".join(repr(v) for v in values[:5])
-
-
-def _check_inputs(
+def _le_arguments(
     data: Any,
     deaths: str,
     population: str,
     age_band: str,
-    by: str | Sequence[str] | None,
+    by: Any,
     confidence: Any,
+    outputs: Sequence[str],
     extra: Sequence[tuple[str, str]] = (),
-) -> tuple[Any, list[str], Confidence]:
-    frame = ingest(data)
-    by_cols = as_list(by, "by")
-    conf = parse_confidence(confidence, any_levels=True)
-    require_columns(
-        frame,
-        [("deaths", deaths), ("population", population), ("age_band", age_band), *extra, *[("by", c) for c in by_cols]],
+) -> Prepared:
+    """The one path in for life tables: any number of confidence levels, ``age_band`` never in ``by``."""
+    numeric = [("deaths", deaths), ("population", population), *extra]
+    return prepare(
+        data,
+        columns=[*numeric, ("age_band", age_band)],
+        numeric=numeric,
+        by=by,
+        not_in_by=[("age_band", age_band)],
+        confidence=confidence,
+        any_levels=True,
+        outputs=lambda conf: ["value", *conf.limit_names(), *outputs, *METADATA],
     )
-    require_numeric(frame, [("deaths", deaths), ("population", population), *extra])
-    if age_band in by_cols:
-        msg = f"by: the age-band column {age_band!r} cannot also be a grouping column"
-        raise SchemaError(msg)
-    return frame, by_cols, conf
 
 
-def _rows(
-    table: BandTable, index: npt.NDArray[np.int64], age_band: str
-) -> tuple[Any, npt.NDArray[np.int64], npt.NDArray[np.int64], dict[str, Any]]:
+@dataclass(frozen=True)
+class _Rows:
+    """Output rows (one per group and selected band) and their (group, band) indices in the table."""
+
+    keys: Any
+    group: npt.NDArray[np.int64]
+    band: npt.NDArray[np.int64]
+    labels: npt.NDArray[Any]
+
+
+def _rows(table: BandTable, index: npt.NDArray[np.int64]) -> _Rows:
     """Output keys (one row per group and selected band) and the row -> (group, band) indices."""
     n_sel = len(index)
     group = np.repeat(np.arange(table.n_groups), n_sel)
     band = np.tile(index, table.n_groups)
     keys = None if table.keys is None else table.keys[group]
-    labels = table.bands.labels()[band]
-    return keys, group, band, {age_band: labels}
+    return _Rows(keys, group, band, table.bands.labels()[band])
+
+
+@dataclass(frozen=True)
+class _Estimates:
+    """Estimates and standard errors at the output rows, with why some are blank or special."""
+
+    value: FloatArray
+    se: FloatArray
+    blank: npt.NDArray[np.bool_]
+    extinct: npt.NDArray[np.bool_]
+
+
+def _estimates(values: FloatArray, se: FloatArray, life: LifeTable, problems: Any, rows: _Rows) -> _Estimates:
+    """Values at the output rows: blank for failed groups; 0 with no limits past a band where all died."""
+    blank = (problems != None)[rows.group]  # noqa: E711 - elementwise comparison
+    extinct = ~blank & (life.l[rows.group, rows.band] == 0)
+    value = np.where(blank, np.nan, values[rows.group, rows.band])
+    error = np.where(blank | extinct, np.nan, se[rows.group, rows.band])
+    return _Estimates(value, error, blank, extinct)
+
+
+def _limit_columns(conf: Confidence, value: FloatArray, se: FloatArray) -> dict[str, FloatArray]:
+    """``value -/+ z se`` at every requested level, named as the reference names them."""
+    out: dict[str, FloatArray] = {}
+    for level, (lower, upper) in zip(conf.levels, conf.names(), strict=True):
+        z = ci.z_value(level)
+        out[lower] = value - z * se
+        out[upper] = value + z * se
+    return out
 
 
 def _statistic(
     what: str,
     table: BandTable,
-    group: npt.NDArray[np.int64],
-    band: npt.NDArray[np.int64],
+    rows: _Rows,
     problems: npt.NDArray[np.object_],
+    estimates: _Estimates,
     wide: npt.NDArray[np.bool_] | None = None,
 ) -> npt.NDArray[np.object_]:
+    """The ``statistic`` text of each output row, saying why a value is blank or 0."""
     starts = np.asarray(table.bands.starts)
-    base = np.array([f"{what} at {s}" for s in starts], dtype=object)[band]
+    base = np.array([f"{what} at {s}" for s in starts], dtype=object)[rows.band]
     out = base.copy()
     if wide is not None:
         out = np.where(wide, base + ": value suppressed, 95% CI wider than 20 years", out)
-    reason = problems[group]
-    blank = reason != None  # noqa: E711 - elementwise comparison
-    out = np.where(blank, base + " NA: " + reason.astype(str), out)
+    out = np.where(estimates.extinct, base + f": {NO_SURVIVORS}", out)
+    reason = problems[rows.group]
+    out = np.where(estimates.blank, base + " NA: " + reason.astype(str), out)
     return out.astype(object)
 
 
@@ -194,8 +228,11 @@ def life_expectancy(
     not all the bands, deaths above the population in any band, a total population of 5,000 or less,
     no deaths in the final band, or a missing count. The value only (not the limits) is missing where
     the 95% confidence interval is wider than 20 years (``qnorm(0.975) * SE > 10``), whatever
-    ``confidence`` is. Unlike the reference, results are sorted by ``by`` rather than putting blank
-    groups last.
+    ``confidence`` is. After an age band in which everyone dies (``q = 1``: deaths above
+    ``P / (n a)``, e.g. 5,169 deaths among 7,016 people aged 75-79), nobody reaches the later start
+    ages: their life expectancy is 0, as in the reference, with missing limits (the variance is 0 / 0)
+    and ``statistic`` saying "no survivors to this age". Unlike the reference, results are sorted by
+    ``by`` rather than putting blank groups last.
 
     Beyond the reference: a table of 19 bands closed at **85+** (as many small-area sources are) is
     accepted and handled by the same method, with the open band starting at 85 (``L = l / M`` and
@@ -226,34 +263,26 @@ def life_expectancy(
     0      0  80.17    79.88    80.46
     1  65-69  18.77    18.58    18.96
     """
-    frame, by_cols, conf = _check_inputs(data, deaths, population, age_band, by, confidence)
-    reject_clashes(
-        by_cols, ["value", *_limit_names(conf), "pops_used", "dths_used", "confidence", "statistic", "method"], "by"
-    )
-    table = band_table(frame, by_cols, age_band, {"deaths": deaths, "population": population})
+    prepared = _le_arguments(data, deaths, population, age_band, by, confidence, ["pops_used", "dths_used"])
+    table = band_table(prepared.frame, prepared.by, age_band, {"deaths": deaths, "population": population})
     index = _select_ages(at_age, table.bands)
     problems = group_problems(table)
-    warn_problems("life_expectancy", table.keys, by_cols, problems)
+    warn_problems("life_expectancy", table.keys, prepared.by, problems)
     d, p = table.values["deaths"], table.values["population"]
     life = chiang(d, p, table.bands.starts)
-    keys, group, band, columns = _rows(table, index, age_band)
-    blank = (problems != None)[group]  # noqa: E711 - elementwise comparison
-    e = np.where(blank, np.nan, life.e[group, band])
-    se = np.where(blank, np.nan, life.se[group, band])
+    rows = _rows(table, index)
+    est = _estimates(life.e, life.se, life, problems, rows)
     with np.errstate(invalid="ignore"):
-        wide = ~blank & ~(ci.z_value(0.95) * se <= MAX_HALF_WIDTH)
-    columns["value"] = np.where(wide, np.nan, e)
-    for level, (lower, upper) in zip(conf.levels, conf.names(), strict=True):
-        z = ci.z_value(level)
-        columns[lower] = e - z * se
-        columns[upper] = e + z * se
+        wide = ~est.blank & ~est.extinct & ~(ci.z_value(0.95) * est.se <= MAX_HALF_WIDTH)
+    columns: dict[str, Any] = {age_band: rows.labels, "value": np.where(wide, np.nan, est.value)}
+    columns.update(_limit_columns(prepared.confidence, est.value, est.se))
     with np.errstate(invalid="ignore"):
-        columns["pops_used"] = np.cumsum(p[:, ::-1], axis=1)[:, ::-1][group, band]
-        columns["dths_used"] = np.cumsum(d[:, ::-1], axis=1)[:, ::-1][group, band]
+        columns["pops_used"] = np.cumsum(p[:, ::-1], axis=1)[:, ::-1][rows.group, rows.band]
+        columns["dths_used"] = np.cumsum(d[:, ::-1], axis=1)[:, ::-1][rows.group, rows.band]
     if metadata:
-        statistic = _statistic("life expectancy", table, group, band, problems, wide)
-        columns.update(metadata_columns(len(group), conf, statistic, LE_METHOD))
-    return assemble(keys, columns, frame)
+        statistic = _statistic("life expectancy", table, rows, problems, est, wide)
+        columns.update(metadata_columns(len(rows.group), prepared.confidence, statistic, LE_METHOD))
+    return assemble(rows.keys, columns, prepared.frame)
 
 
 def healthy_life_expectancy(
@@ -343,12 +372,30 @@ def healthy_life_expectancy(
     0  63.16    62.58    63.74            77.33
     """
     extra = [("healthy", healthy), ("sample_size", sample_size)]
-    frame, by_cols, conf = _check_inputs(data, deaths, population, age_band, by, confidence, extra)
-    reject_clashes(
-        by_cols, ["value", *_limit_names(conf), "life_expectancy", "confidence", "statistic", "method"], "by"
-    )
+    prepared = _le_arguments(data, deaths, population, age_band, by, confidence, ["life_expectancy"], extra)
+    _check_health_values(prepared, healthy, sample_size)
+    columns = {"deaths": deaths, "population": population, "healthy": healthy, "sample_size": sample_size}
+    table = band_table(prepared.frame, prepared.by, age_band, columns)
+    index = _select_ages(at_age, table.bands)
+    problems = group_problems(table)
+    warn_problems("healthy_life_expectancy", table.keys, prepared.by, problems)
+    life = chiang(table.values["deaths"], table.values["population"], table.bands.starts)
+    hle, se = _sullivan(life, table.values["healthy"], table.values["sample_size"])
+    rows = _rows(table, index)
+    est = _estimates(hle, se, life, problems, rows)
+    out: dict[str, Any] = {age_band: rows.labels, "value": est.value}
+    out.update(_limit_columns(prepared.confidence, est.value, est.se))
+    out["life_expectancy"] = np.where(est.blank, np.nan, life.e[rows.group, rows.band])
+    if metadata:
+        statistic = _statistic("healthy life expectancy", table, rows, problems, est)
+        out.update(metadata_columns(len(rows.group), prepared.confidence, statistic, HLE_METHOD))
+    return assemble(rows.keys, out, prepared.frame)
+
+
+def _check_health_values(prepared: Prepared, healthy: str, sample_size: str) -> None:
+    """Health proportions in [0, 1] and present; sample sizes > 0."""
     check_values(
-        frame,
+        prepared.frame,
         [
             Check(
                 "healthy",
@@ -367,34 +414,13 @@ def healthy_life_expectancy(
             ),
         ],
     )
-    table = band_table(
-        frame,
-        by_cols,
-        age_band,
-        {"deaths": deaths, "population": population, "healthy": healthy, "sample_size": sample_size},
-    )
-    index = _select_ages(at_age, table.bands)
-    problems = group_problems(table)
-    warn_problems("healthy_life_expectancy", table.keys, by_cols, problems)
-    life = chiang(table.values["deaths"], table.values["population"], table.bands.starts)
-    pi = table.values["healthy"]
-    size = table.values["sample_size"]
+
+
+def _sullivan(life: LifeTable, pi: FloatArray, size: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Healthy life expectancy at every start age and its standard error (sampling variance of pi)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         healthy_years: FloatArray = np.cumsum((pi * life.big_l)[:, ::-1], axis=1)[:, ::-1]
         variance = np.cumsum((life.big_l**2 * pi * (1 - pi) / size)[:, ::-1], axis=1)[:, ::-1]
         hle = np.where(life.l == 0, 0.0, healthy_years / life.l)
         se = np.sqrt(variance) / life.l
-    keys, group, band, columns = _rows(table, index, age_band)
-    blank = (problems != None)[group]  # noqa: E711 - elementwise comparison
-    value = np.where(blank, np.nan, hle[group, band])
-    se_rows = np.where(blank, np.nan, se[group, band])
-    columns["value"] = value
-    for level, (lower, upper) in zip(conf.levels, conf.names(), strict=True):
-        z = ci.z_value(level)
-        columns[lower] = value - z * se_rows
-        columns[upper] = value + z * se_rows
-    columns["life_expectancy"] = np.where(blank, np.nan, life.e[group, band])
-    if metadata:
-        statistic = _statistic("healthy life expectancy", table, group, band, problems)
-        columns.update(metadata_columns(len(group), conf, statistic, HLE_METHOD))
-    return assemble(keys, columns, frame)
+    return hle, se

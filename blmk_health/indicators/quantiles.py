@@ -10,10 +10,10 @@ import narwhals.stable.v2 as nw
 import numpy as np
 import pandas as pd
 
-from blmk_health._frames import FloatArray, Frame, as_list, collect, ingest, with_integer_column
-from blmk_health._validation import describe_values, reject_clashes, require_columns, require_numeric
-from blmk_health.errors import DomainError, SchemaError
-from blmk_health.indicators._core import TMP
+from blmk_health._frames import TMP, FloatArray, Frame, collect, derive_column
+from blmk_health._inputs import check_whole_number, prepare
+from blmk_health._validation import describe_values
+from blmk_health.errors import SchemaError
 
 __all__ = ["quantiles"]
 
@@ -77,34 +77,33 @@ def quantiles(
     >>> bh.indicators.quantiles(df, "imd_score", n=5)["quantile"].tolist()
     [5, 1, 4, 2, 4, 3, 3, 2, 5, 1]
     """
-    frame = ingest(data)
-    by_cols = as_list(by, "by")
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        msg = f"n: the number of quantiles must be a whole number >= 1, got {n!r}"
-        raise DomainError(msg)
-    wanted = [("value", value), *[("by", c) for c in by_cols]]
-    if isinstance(invert, str):
-        wanted.append(("invert", invert))
-    elif not isinstance(invert, bool):
+    n = check_whole_number(n, "n", 1)
+    if not isinstance(invert, (bool, str)):
         msg = f"invert: expected True, False or the name of a boolean column, got {invert!r}"  # type: ignore[unreachable]
         raise SchemaError(msg)
-    require_columns(frame, wanted)
-    require_numeric(frame, [("value", value)])
-    reject_clashes(frame.columns, ["quantile"], "data")
-
+    prepared = prepare(
+        data,
+        columns=[("value", value), ("invert", invert if isinstance(invert, str) else None)],
+        numeric=[("value", value)],
+        by=by,
+        outputs=["quantile"],
+        clash="data",
+    )
+    frame, by_cols = prepared.frame, prepared.by
     if isinstance(invert, str):
         if frame.schema[invert] != nw.Boolean:
             msg = f"invert: column {invert!r} must be boolean, got {frame.schema[invert]}"
             raise SchemaError(msg)
         _check_constant(frame, by_cols, invert)
     _warn_small_groups(frame, by_cols, value, n)
-    if frame.is_lazy:
-        out: Any = frame.frame.with_columns(_lazy_quantile(value, by_cols, n, invert).alias("quantile"))
-    else:
-        out = with_integer_column(frame.eager, "quantile", _eager_quantile(frame, value, by_cols, n, invert))
-    if frame.was_narwhals:
-        return out
-    return nw.to_native(out)
+    columns = list(dict.fromkeys([*by_cols, value, *([invert] if isinstance(invert, str) else [])]))
+    return derive_column(
+        frame,
+        "quantile",
+        _lazy_quantile(value, by_cols, n, invert),
+        lambda table: _eager_quantile(table, value, by_cols, n, invert),
+        columns,
+    )
 
 
 def _formula(count: Any, rank: Any, n: int, floor: Any, ceil: Any) -> Any:
@@ -129,10 +128,8 @@ def _lazy_quantile(value: str, by: list[str], n: int, invert: bool | str) -> nw.
     return nw.when(count < n).then(None).otherwise(nw.when(raw == 0).then(1.0).otherwise(raw)).cast(nw.Int64)
 
 
-def _eager_quantile(frame: Frame, value: str, by: list[str], n: int, invert: bool | str) -> FloatArray:
-    """The same assignment on an eager frame, with pandas' grouped rank (missing quantiles are NaN)."""
-    columns = list(dict.fromkeys([*by, value, *([invert] if isinstance(invert, str) else [])]))
-    table = frame.eager.select(columns).to_pandas().reset_index(drop=True)
+def _eager_quantile(table: pd.DataFrame, value: str, by: list[str], n: int, invert: bool | str) -> FloatArray:
+    """The same assignment on an eager table, with pandas' grouped rank (missing quantiles are NaN)."""
     values = pd.to_numeric(table[value]).astype(float)
     if isinstance(invert, str):
         descending = table[invert].astype(bool).to_numpy()

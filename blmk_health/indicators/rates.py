@@ -3,50 +3,70 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import narwhals.stable.v2 as nw
 import numpy as np
 
-from blmk_health._confidence import format_multiplier
-from blmk_health._frames import assemble, collect, float_array
-from blmk_health._validation import Check, check_values, reject_clashes
+from blmk_health._confidence import Confidence, format_multiplier
+from blmk_health._frames import TMP, Agg, assemble, collect, float_array, grouped_sums, is_integer_column
+from blmk_health._inputs import Prepared, prepare
+from blmk_health._validation import Check, check_values, describe_values, reject_clashes
+from blmk_health.errors import DomainError
 from blmk_health.indicators import ci
 from blmk_health.indicators._core import (
-    TMP,
-    Agg,
+    METADATA,
     FloatArray,
-    Prepared,
     confidence_columns,
-    grouped_sums,
+    counts,
     keys_of,
     metadata_columns,
     poisson_method,
-    prepare,
     sum_with_missing,
 )
 
 __all__ = ["crude_rate", "mean", "proportion"]
 
-_METADATA = ("confidence", "statistic", "method")
+
+def _output_names(conf: Confidence, extra: Sequence[str] = ()) -> list[str]:
+    return ["value", *extra, *METADATA, *conf.limit_names()]
 
 
-def _output_names(levels: Sequence[tuple[str, str]], extra: Sequence[str] = ()) -> list[str]:
-    names = ["value", *extra, *_METADATA]
-    for lower, upper in levels:
-        names += [lower, upper]
-    return names
+@dataclass(frozen=True)
+class _Counts:
+    """Numerators and denominators of a count ratio: one per row, or summed per group."""
+
+    keys: Any
+    x: FloatArray
+    n: FloatArray
+    rowwise: bool
 
 
-def _rowwise_or_grouped(prepared: Prepared, x: str, n: str) -> tuple[Any, FloatArray, FloatArray, bool]:
+def _rowwise_or_grouped(prepared: Prepared, x: str, n: str) -> _Counts:
     """Keys, numerators and denominators: per row when ungrouped, summed per group otherwise."""
     frame = prepared.frame
     if prepared.by:
         eager, sums = sum_with_missing(frame, prepared.by, {"x": x, "n": n})
-        return keys_of(eager, prepared.by), sums["x"], sums["n"], False
+        return _Counts(keys_of(eager, prepared.by), sums["x"], sums["n"], rowwise=False)
     reject_clashes(frame.columns, prepared.outputs, "data")
     eager = collect(frame.frame, frame)
-    return eager, float_array(eager, x), float_array(eager, n), True
+    return _Counts(eager, float_array(eager, x), float_array(eager, n), rowwise=True)
+
+
+def _check_group_denominators(found: _Counts, by: list[str], n: str) -> None:
+    """Refuse groups whose denominators sum to zero (rows of zero are allowed within a positive group)."""
+    with np.errstate(invalid="ignore"):
+        empty = np.flatnonzero(found.n <= 0)
+    if not len(empty):
+        return
+    rows = found.keys[empty[:5]].rows()
+    shown = describe_values([row if len(row) > 1 else row[0] for row in rows])
+    msg = (
+        f"n: column {n!r} sums to zero in {len(empty)} group(s) of {by!r} (first: {shown}); "
+        "each group's denominator must be > 0"
+    )
+    raise DomainError(msg)
 
 
 def crude_rate(
@@ -71,11 +91,13 @@ def crude_rate(
     x : str
         Column of event counts (>= 0).
     n : str
-        Column of denominators, usually populations (> 0).
+        Column of denominators, usually populations: > 0 on every row without ``by``; with ``by``,
+        rows may be 0 (an age band with nobody in it) but each group's total must be > 0.
     by : str or list of str, optional
         Grouping columns. Counts and denominators are summed within each group first, and the result
-        has one row per group, sorted by ``by``. Without ``by`` each row is its own area (the rows are
-        kept, in order, with all their columns), as in the reference.
+        has one row per group, sorted by ``by``; the summed columns keep an integer type when the
+        input columns have one. Without ``by`` each row is its own area (the rows are kept, in order,
+        with all their columns), as in the reference.
     multiplier : float, default 100000
         Scale of the rate (per 100,000 people by default).
     confidence : float or (float, float), default 0.95
@@ -96,7 +118,8 @@ def crude_rate(
     SchemaError
         A named column is missing or not numeric.
     DomainError
-        Negative counts, zero or negative denominators, ``multiplier <= 0`` or a bad ``confidence``.
+        Negative counts or denominators, a zero denominator (on a row without ``by``, or as a group's
+        total with ``by``), ``multiplier <= 0`` or a bad ``confidence``.
 
     Notes
     -----
@@ -150,11 +173,12 @@ def proportion(
     x : str
         Column of numerators (0 <= x <= n).
     n : str
-        Column of denominators (> 0).
+        Column of denominators: > 0 on every row without ``by``; with ``by``, rows may be 0 but each
+        group's total must be > 0.
     by : str or list of str, optional
-        Grouping columns; numerators and denominators are summed within each group and the result
-        has one row per group, sorted by ``by``. Without ``by`` each row is its own area (rows kept in
-        order with all their columns).
+        Grouping columns; numerators and denominators are summed within each group (keeping an
+        integer type) and the result has one row per group, sorted by ``by``. Without ``by`` each
+        row is its own area (rows kept in order with all their columns).
     multiplier : float, default 1
         1 for a proportion, 100 for a percentage.
     confidence : float or (float, float), default 0.95
@@ -174,8 +198,9 @@ def proportion(
     SchemaError
         A named column is missing or not numeric.
     DomainError
-        Negative numerators, zero or negative denominators, a numerator above its denominator,
-        ``multiplier <= 0`` or a bad ``confidence``.
+        Negative numerators or denominators, a zero denominator (per row without ``by``, per group
+        total with ``by``), a numerator above its denominator, ``multiplier <= 0`` or a bad
+        ``confidence``.
 
     Notes
     -----
@@ -232,8 +257,9 @@ def _count_ratio(
 ) -> Any:
     """The shared body of :func:`crude_rate` and :func:`proportion`: ``x / n * multiplier`` with limits.
 
-    ``limits`` gives the limits of ``x / n`` at one level; ``checks`` are the numerator's rules (the
-    denominator must always be > 0).
+    ``limits`` gives the limits of ``x / n`` at one level; ``checks`` are the numerator's rules. A
+    denominator must be > 0 on every row of an ungrouped table (each row is an area); in a grouped
+    table rows of zero are allowed and each group's total must be > 0.
     """
     prepared = prepare(
         data,
@@ -242,15 +268,23 @@ def _count_ratio(
         by=by,
         confidence=confidence,
         multiplier=multiplier,
-        output=lambda conf: _output_names(conf.names()),
+        outputs=_output_names,
     )
-    denominator = Check.below(
-        "n", n, 0, "has a zero or negative denominator", "denominators must be > 0", inclusive=True
-    )
-    check_values(prepared.frame, [checks[0], denominator, *checks[1:]])
-    keys, xs, ns, rowwise = _rowwise_or_grouped(prepared, x, n)
-    mult = prepared.multiplier
-    columns: dict[str, Any] = {} if rowwise else {x: xs, n: ns}
+    frame = prepared.frame
+    if prepared.by:
+        denominator = Check.below("n", n, 0, "has a negative denominator", "denominators must be >= 0")
+    else:
+        denominator = Check.below(
+            "n", n, 0, "has a zero or negative denominator", "denominators must be > 0", inclusive=True
+        )
+    check_values(frame, [checks[0], denominator, *checks[1:]])
+    found = _rowwise_or_grouped(prepared, x, n)
+    if not found.rowwise:
+        _check_group_denominators(found, prepared.by, n)
+    xs, ns, mult = found.x, found.n, prepared.multiplier
+    columns: dict[str, Any] = {}
+    if not found.rowwise:
+        columns = {x: counts(xs, is_integer_column(frame, x)), n: counts(ns, is_integer_column(frame, n))}
     with np.errstate(divide="ignore", invalid="ignore"):
         columns["value"] = xs / ns * mult
 
@@ -261,7 +295,7 @@ def _count_ratio(
         columns.update(confidence_columns(prepared.confidence, scaled))
     if metadata:
         columns.update(metadata_columns(len(xs), prepared.confidence, statistic(mult), method(xs)))
-    return assemble(keys, columns, prepared.frame, keep_index=rowwise)
+    return assemble(found.keys, columns, frame, keep_index=found.rowwise)
 
 
 def mean(
@@ -326,7 +360,7 @@ def mean(
         numeric=[("x", x)],
         by=by,
         confidence=confidence,
-        output=lambda conf: _output_names(conf.names(), ("value_sum", "value_count", "stdev")),
+        outputs=lambda conf: _output_names(conf, ("value_sum", "value_count", "stdev")),
     )
     frame = prepared.frame
     eager = grouped_sums(

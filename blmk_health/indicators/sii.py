@@ -4,27 +4,21 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import narwhals.stable.v2 as nw
 import numpy as np
 import numpy.typing as npt
 
-from blmk_health._confidence import Confidence, format_multiplier, parse_confidence
-from blmk_health._frames import Frame, as_list, assemble, collect, float_array, ingest
-from blmk_health._validation import (
-    Check,
-    check_choice,
-    check_values,
-    describe_values,
-    reject_clashes,
-    require_columns,
-    require_numeric,
-)
+from blmk_health._confidence import Confidence, format_multiplier
+from blmk_health._frames import Frame, assemble, collect, float_array
+from blmk_health._inputs import Prepared, prepare
+from blmk_health._validation import Check, check_choice, check_values, describe_values
 from blmk_health.errors import DomainError, InputError, SchemaError
 from blmk_health.indicators import ci
-from blmk_health.indicators._life_table import group_ids
-from blmk_health.indicators._sii_core import SiiResult, sii_arrays
+from blmk_health.indicators._core import group_ids
+from blmk_health.indicators._sii_core import MAX_QUANTILES, MIN_QUANTILES, SiiResult, link, sii_arrays
 
 __all__ = ["sii"]
 
@@ -32,12 +26,9 @@ FloatArray = npt.NDArray[np.float64]
 
 #: value_type names, and the reference's codes 0, 1 and 2 for them.
 VALUE_TYPES = ("normal", "rate", "proportion")
-MIN_QUANTILES = 5
-MAX_QUANTILES = 100
-MIN_REPETITIONS = 1000
 
 
-def level_tag(level: float) -> str:
+def _level_tag(level: float) -> str:
     """``95_0`` for 0.95, ``99_8`` for 0.998: the reference's suffix of SII limit columns."""
     return f"{level * 100:.1f}".replace(".", "_")
 
@@ -48,28 +39,30 @@ def _value_type(value_type: Any) -> str:
     return str(check_choice(value_type, "value_type", (*VALUE_TYPES, 0, 1, 2)))
 
 
-def _check_number(value: Any, argument: str, *, integer: bool = False) -> float:
-    ok_type = (int,) if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, ok_type) or not np.isfinite(value):
-        kind = "a whole number" if integer else "a finite number"
-        msg = f"{argument}: expected {kind}, got {value!r}"
+def _check_multiplier(value: Any) -> float:
+    """Any finite number but 0 (a negative multiplier reverses the polarity)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
+        msg = f"multiplier: expected a finite number, got {value!r}"
+        raise DomainError(msg)
+    if value == 0:
+        msg = "multiplier: must not be 0"
         raise DomainError(msg)
     return float(value)
 
 
-def sii_output_names(conf: Confidence, rii: bool, intercept: bool, reliability_stat: bool, metadata: bool) -> list[str]:
+def _output_names(conf: Confidence, rii: bool, intercept: bool, reliability_stat: bool, metadata: bool) -> list[str]:
     """The result columns of :func:`sii`, in order."""
     names = ["sii"]
     for level in conf.levels:
-        names += [f"sii_lower{level_tag(level)}cl", f"sii_upper{level_tag(level)}cl"]
+        names += [f"sii_lower{_level_tag(level)}cl", f"sii_upper{_level_tag(level)}cl"]
     if rii:
         names.append("rii")
         for level in conf.levels:
-            names += [f"rii_lower{level_tag(level)}cl", f"rii_upper{level_tag(level)}cl"]
+            names += [f"rii_lower{_level_tag(level)}cl", f"rii_upper{_level_tag(level)}cl"]
     if reliability_stat:
-        names += [f"sii_mad{level_tag(level)}" for level in conf.levels]
+        names += [f"sii_mad{_level_tag(level)}" for level in conf.levels]
         if rii:
-            names += [f"rii_mad{level_tag(level)}" for level in conf.levels]
+            names += [f"rii_mad{_level_tag(level)}" for level in conf.levels]
     if intercept:
         names.append("intercept")
     if metadata:
@@ -77,54 +70,89 @@ def sii_output_names(conf: Confidence, rii: bool, intercept: bool, reliability_s
     return names
 
 
-def sii_columns(
-    result: SiiResult,
-    conf: Confidence,
-    *,
-    rii: bool,
-    intercept: bool,
-    reliability_stat: bool,
+def _result_columns(
+    result: SiiResult, conf: Confidence, *, rii: bool, intercept: bool, reliability_stat: bool
 ) -> dict[str, FloatArray]:
     """The numeric result columns of :func:`sii` in the reference's order."""
     out: dict[str, FloatArray] = {"sii": result.sii}
     for i, level in enumerate(conf.levels):
-        out[f"sii_lower{level_tag(level)}cl"] = result.sii_lower[i]
-        out[f"sii_upper{level_tag(level)}cl"] = result.sii_upper[i]
+        out[f"sii_lower{_level_tag(level)}cl"] = result.sii_lower[i]
+        out[f"sii_upper{_level_tag(level)}cl"] = result.sii_upper[i]
     if rii:
         out["rii"] = result.rii
         for i, level in enumerate(conf.levels):
-            out[f"rii_lower{level_tag(level)}cl"] = result.rii_lower[i]
-            out[f"rii_upper{level_tag(level)}cl"] = result.rii_upper[i]
+            out[f"rii_lower{_level_tag(level)}cl"] = result.rii_lower[i]
+            out[f"rii_upper{_level_tag(level)}cl"] = result.rii_upper[i]
     if reliability_stat:
         for i, level in enumerate(conf.levels):
-            out[f"sii_mad{level_tag(level)}"] = result.sii_mad[i]
+            out[f"sii_mad{_level_tag(level)}"] = result.sii_mad[i]
         if rii:
             for i, level in enumerate(conf.levels):
-                out[f"rii_mad{level_tag(level)}"] = result.rii_mad[i]
+                out[f"rii_mad{_level_tag(level)}"] = result.rii_mad[i]
     if intercept:
         out["intercept"] = result.intercept
     return out
 
 
-def check_repetitions(repetitions: Any) -> int:
-    """``repetitions`` as an int, or :class:`DomainError` unless a whole number >= 1000."""
-    _check_number(repetitions, "repetitions", integer=True)
-    if repetitions < MIN_REPETITIONS:
-        msg = f"repetitions: must be at least {MIN_REPETITIONS} (the reference's minimum), got {repetitions!r}"
-        raise DomainError(msg)
-    return int(repetitions)
+@dataclass(frozen=True)
+class _Columns:
+    """The columns an SII reads, by role (``None`` where not used)."""
+
+    quantile: str
+    population: str
+    value: str | None
+    x: str | None
+    se: str | None
+    lower: str | None
+    upper: str | None
+
+    def named(self) -> list[tuple[str, str | None]]:
+        """``(argument, column)`` pairs, for the checks."""
+        return [
+            ("quantile", self.quantile),
+            ("population", self.population),
+            ("value", self.value),
+            ("x", None if self.value is not None else self.x),
+            ("se", self.se),
+            ("lower_cl", self.lower),
+            ("upper_cl", self.upper),
+        ]
 
 
-def check_seed(seed: Any) -> np.random.Generator:
-    """A numpy generator from ``seed`` (None, an int, a SeedSequence or a Generator)."""
-    if (
-        seed is None
-        or isinstance(seed, (np.random.SeedSequence, np.random.Generator))
-        or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0)
-    ):
-        return np.random.default_rng(seed)
-    msg = f"seed: expected None, a non-negative integer or a numpy Generator, got {seed!r}"
-    raise DomainError(msg)
+def _columns_used(
+    vt: str,
+    quantile: str,
+    population: str,
+    value: str | None,
+    x: str | None,
+    lower_cl: str | None,
+    upper_cl: str | None,
+    se: str | None,
+    transform: bool,
+) -> _Columns:
+    """Which columns the SII reads, or an error when the combination cannot work."""
+    if value is None and not (vt == "proportion" and x is not None):
+        msg = "value: the column of indicator values is required (or x, the counts, for proportions)"
+        raise SchemaError(msg)
+    if se is None and (lower_cl is None or upper_cl is None):
+        msg = "se, lower_cl and upper_cl: give either se or both lower_cl and upper_cl"
+        raise SchemaError(msg)
+    if transform and vt == "normal":
+        msg = "transform: only rates (log) and proportions (logit) can be transformed, not value_type='normal'"
+        raise InputError(msg)
+    if transform and se is not None:
+        msg = "transform: give lower_cl and upper_cl, not se, when transform=True (as the reference requires)"
+        raise InputError(msg)
+    use_se = se is not None and not transform
+    return _Columns(
+        quantile,
+        population,
+        value,
+        x if value is None else None,
+        se if use_se else None,
+        None if use_se else lower_cl,
+        None if use_se else upper_cl,
+    )
 
 
 def sii(
@@ -269,153 +297,135 @@ def sii(
     0  7.0              3.2             10.8
     """
     vt = _value_type(value_type)
-    mult = _check_number(multiplier, "multiplier")
-    if mult == 0:
-        msg = "multiplier: must not be 0"
-        raise DomainError(msg)
-    reps = check_repetitions(repetitions)
-    rng = check_seed(seed)
-    conf = parse_confidence(confidence, any_levels=True)
-    frame = ingest(data)
-    by_cols = as_list(by, "by")
-    if value is None and not (vt == "proportion" and x is not None):
-        msg = "value: the column of indicator values is required (or x, the counts, for proportions)"
-        raise SchemaError(msg)
-    if se is None and (lower_cl is None or upper_cl is None):
-        msg = "se, lower_cl and upper_cl: give either se or both lower_cl and upper_cl"
-        raise SchemaError(msg)
-    if transform and vt == "normal":
-        msg = "transform: only rates (log) and proportions (logit) can be transformed, not value_type='normal'"
-        raise InputError(msg)
-    if transform and se is not None:
-        msg = "transform: give lower_cl and upper_cl, not se, when transform=True (as the reference requires)"
-        raise InputError(msg)
-    use_se = se is not None and not transform
-    named: list[tuple[str, str]] = [("quantile", quantile), ("population", population)]
-    if value is not None:
-        named.append(("value", value))
-    else:
-        assert x is not None
-        named.append(("x", x))
-    if use_se:
-        assert se is not None
-        named.append(("se", se))
-    else:
-        assert lower_cl is not None
-        assert upper_cl is not None
-        named += [("lower_cl", lower_cl), ("upper_cl", upper_cl)]
-    require_columns(frame, [*named, *[("by", c) for c in by_cols]])
-    require_numeric(frame, named)
-    reject_clashes(by_cols, sii_output_names(conf, rii, intercept, reliability_stat, metadata), "by")
-    _check_sii_values(
-        frame,
-        vt,
-        quantile,
-        population,
-        value,
-        x,
-        se if use_se else None,
-        None if use_se else lower_cl,
-        None if use_se else upper_cl,
+    mult = _check_multiplier(multiplier)
+    cols = _columns_used(vt, quantile, population, value, x, lower_cl, upper_cl, se, transform)
+    prepared = prepare(
+        data,
+        columns=cols.named(),
+        numeric=cols.named(),
+        by=by,
+        confidence=confidence,
+        any_levels=True,
+        seed=seed,
+        repetitions=repetitions,
+        outputs=lambda conf: _output_names(conf, rii, intercept, reliability_stat, metadata),
     )
-
-    columns = {"population": population, "quantile": quantile}
-    columns.update({"value": value} if value is not None else {"x": x})  # type: ignore[dict-item]
-    if use_se:
-        columns["se"] = se  # type: ignore[assignment]
-    else:
-        columns.update({"lower": lower_cl, "upper": upper_cl})  # type: ignore[dict-item]
-    keys, grid, n_q = quantile_grid(frame, by_cols, quantile, columns)
-    pops = grid["population"]
-    raw = grid["value"] if value is not None else grid["x"] / pops
-    with np.errstate(divide="ignore", invalid="ignore"):
-        value_t = _link(raw, vt)
-        # limits are read as 95% limits, whatever `confidence` is
-        se_t = grid["se"] if use_se else (_link(grid["upper"], vt) - _link(grid["lower"], vt)) / ci.z_value(0.95) / 2
-    incomplete: npt.NDArray[np.bool_] = np.asarray(~np.isfinite(pops).all(axis=1))
-    if incomplete.any():
-        _warn_incomplete(keys, by_cols, incomplete, n_q)
+    _check_sii_values(prepared.frame, vt, cols)
+    keys, value_t, se_t, pops = _transformed_grid(prepared, vt, cols)
+    assert prepared.rng is not None
+    assert prepared.repetitions is not None
     result = sii_arrays(
-        np.where(incomplete[:, None], np.nan, value_t),
+        value_t,
         se_t,
         pops,
         value_type=vt,
         transform=transform,
         multiplier=mult,
-        repetitions=reps,
-        levels=conf.levels,
+        repetitions=prepared.repetitions,
+        levels=prepared.confidence.levels,
         rii=rii,
         reliability=reliability_stat,
-        rng=rng,
+        rng=prepared.rng,
     )
     out: dict[str, Any] = dict(
-        sii_columns(result, conf, rii=rii, intercept=intercept, reliability_stat=reliability_stat)
+        _result_columns(result, prepared.confidence, rii=rii, intercept=intercept, reliability_stat=reliability_stat)
     )
     if metadata:
-        n = len(result.sii)
-        link = {"rate": "log", "proportion": "logit"}.get(vt, "none") if transform else "none"
-        out["indicator_type"] = np.full(n, vt, dtype=object)
-        out["multiplier"] = np.full(n, mult)
-        out["transform"] = np.full(n, link, dtype=object)
-        out["CI_confidence"] = np.full(n, conf.label, dtype=object)
-        out["CI_method"] = np.full(n, f"simulation {format_multiplier(reps)} reps", dtype=object)
-    return assemble(keys, out, frame)
+        out.update(_metadata(len(result.sii), vt, mult, transform, prepared))
+    return assemble(keys, out, prepared.frame)
 
 
-def _link(values: FloatArray, value_type: str) -> FloatArray:
-    if value_type == "rate":
-        return np.asarray(np.log(values))
-    if value_type == "proportion":
-        return np.asarray(np.log(values / (1 - values)))
-    return values
+def _transformed_grid(prepared: Prepared, vt: str, cols: _Columns) -> tuple[Any, FloatArray, FloatArray, FloatArray]:
+    """Group keys, and ``groups x quantiles`` values and standard errors on the transformed scale, and populations.
+
+    Groups lacking a quantile get missing values (and a warning).
+    """
+    roles = {"population": cols.population, "quantile": cols.quantile}
+    roles.update({"value": cols.value} if cols.value is not None else {"x": str(cols.x)})
+    roles.update({"se": cols.se} if cols.se is not None else {"lower": str(cols.lower), "upper": str(cols.upper)})
+    keys, grid, n_q = quantile_grid(prepared.frame, prepared.by, cols.quantile, roles)
+    pops = grid["population"]
+    raw = grid["value"] if cols.value is not None else grid["x"] / pops
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value_t = link(raw, vt)
+        # limits are read as 95% limits, whatever `confidence` is
+        se_t = (
+            grid["se"]
+            if cols.se is not None
+            else (link(grid["upper"], vt) - link(grid["lower"], vt)) / (2 * ci.z_value(0.95))
+        )
+    incomplete: npt.NDArray[np.bool_] = np.asarray(~np.isfinite(pops).all(axis=1))
+    if incomplete.any():
+        _warn_incomplete(keys, prepared.by, incomplete, n_q)
+    return keys, np.where(incomplete[:, None], np.nan, value_t), se_t, pops
 
 
-def _check_sii_values(
-    frame: Frame,
-    vt: str,
-    quantile: str,
-    population: str,
-    value: str | None,
-    x: str | None,
-    se: str | None,
-    lower_cl: str | None,
-    upper_cl: str | None,
-) -> None:
-    q = nw.col(quantile)
-    checks = [
-        Check("quantile", quantile, q.is_null(), "is missing", "every row needs its quantile number"),
+def _metadata(n: int, vt: str, mult: float, transform: bool, prepared: Prepared) -> dict[str, Any]:
+    """The reference's metadata columns of an SII."""
+    link_name = {"rate": "log", "proportion": "logit"}.get(vt, "none") if transform else "none"
+    return {
+        "indicator_type": np.full(n, vt, dtype=object),
+        "multiplier": np.full(n, mult),
+        "transform": np.full(n, link_name, dtype=object),
+        "CI_confidence": np.full(n, prepared.confidence.label, dtype=object),
+        "CI_method": np.full(n, f"simulation {format_multiplier(float(prepared.repetitions or 0))} reps", dtype=object),
+    }
+
+
+def _check_sii_values(frame: Frame, vt: str, cols: _Columns) -> None:
+    """Quantiles 1..n, populations > 0, values and errors present, limits in order, values in the link's domain."""
+    check_values(frame, [*_quantile_checks(cols), *_value_checks(cols), *_domain_checks(vt, cols)])
+
+
+def _quantile_checks(cols: _Columns) -> list[Check]:
+    q = nw.col(cols.quantile)
+    return [
+        Check("quantile", cols.quantile, q.is_null(), "is missing", "every row needs its quantile number"),
         Check(
             "quantile",
-            quantile,
+            cols.quantile,
             (q < 1) | (q.cast(nw.Float64) % 1 != 0),
             "is not a whole number >= 1",
             "quantiles are numbered 1 (most deprived), 2, ..., n",
         ),
         Check(
             "population",
-            population,
-            ~(nw.col(population) > 0),
+            cols.population,
+            ~(nw.col(cols.population) > 0),
             "is zero, negative or missing",
             "every quantile needs a population > 0",
         ),
     ]
-    if value is not None:
-        checks.append(Check("value", value, nw.col(value).is_null(), "is missing", "every quantile needs a value"))
-    if se is not None:
-        checks.append(Check("se", se, ~(nw.col(se) >= 0), "is negative or missing", "standard errors must be >= 0"))
-    if lower_cl is not None and upper_cl is not None:
+
+
+def _value_checks(cols: _Columns) -> list[Check]:
+    checks = []
+    if cols.value is not None:
+        checks.append(
+            Check("value", cols.value, nw.col(cols.value).is_null(), "is missing", "every quantile needs a value")
+        )
+    if cols.se is not None:
+        checks.append(
+            Check("se", cols.se, ~(nw.col(cols.se) >= 0), "is negative or missing", "standard errors must be >= 0")
+        )
+    if cols.lower is not None and cols.upper is not None:
+        needed = "every quantile needs its limits"
         checks += [
-            Check("lower_cl", lower_cl, nw.col(lower_cl).is_null(), "is missing", "every quantile needs its limits"),
-            Check("upper_cl", upper_cl, nw.col(upper_cl).is_null(), "is missing", "every quantile needs its limits"),
+            Check("lower_cl", cols.lower, nw.col(cols.lower).is_null(), "is missing", needed),
+            Check("upper_cl", cols.upper, nw.col(cols.upper).is_null(), "is missing", needed),
             Check(
                 "upper_cl",
-                upper_cl,
-                nw.col(upper_cl) < nw.col(lower_cl),
-                f"is below {lower_cl!r}",
+                cols.upper,
+                nw.col(cols.upper) < nw.col(cols.lower),
+                f"is below {cols.lower!r}",
                 "the upper limit must not be below the lower limit",
             ),
         ]
-    # the transform's domain: logit needs (0, 1), log needs > 0
+    return checks
+
+
+def _domain_checks(vt: str, cols: _Columns) -> list[Check]:
+    """The transform's domain: logit needs (0, 1), log needs > 0; counts of a proportion below its population."""
     domain: dict[str, tuple[Callable[[nw.Expr], nw.Expr], str, str]] = {
         "proportion": (
             lambda c: (c <= 0) | (c >= 1),
@@ -424,23 +434,24 @@ def _check_sii_values(
         ),
         "rate": (lambda c: c <= 0, "is zero or negative", "rates and their limits must be > 0 for the log transform"),
     }
+    checks = []
     if vt in domain:
         outside, problem, rule = domain[vt]
-        for arg, col in (("value", value), ("lower_cl", lower_cl), ("upper_cl", upper_cl)):
+        for arg, col in (("value", cols.value), ("lower_cl", cols.lower), ("upper_cl", cols.upper)):
             if col is not None:
                 checks.append(Check(arg, col, outside(nw.col(col)), problem, rule))
-    if vt == "proportion" and value is None and x is not None:
+    if cols.x is not None:
         checks += [
-            Check("x", x, ~(nw.col(x) > 0), "is zero, negative or missing", "counts must be > 0"),
+            Check("x", cols.x, ~(nw.col(cols.x) > 0), "is zero, negative or missing", "counts must be > 0"),
             Check(
                 "x",
-                x,
-                nw.col(x) >= nw.col(population),
-                f"is not below {population!r}",
+                cols.x,
+                nw.col(cols.x) >= nw.col(cols.population),
+                f"is not below {cols.population!r}",
                 "a proportion's count must be below its population",
             ),
         ]
-    check_values(frame, checks)
+    return checks
 
 
 def quantile_grid(

@@ -4,14 +4,25 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, NoReturn
+from typing import Any
 
 import narwhals.stable.v2 as nw
 import numpy as np
 import pandas as pd
 
 from blmk_health._confidence import format_multiplier
-from blmk_health._frames import Frame, as_list, assemble, collect, float_array, ingest, recode
+from blmk_health._frames import (
+    TMP,
+    Agg,
+    Frame,
+    assemble,
+    collect,
+    float_array,
+    grouped_sums,
+    ingest,
+    is_integer_column,
+)
+from blmk_health._inputs import Prepared, prepare
 from blmk_health._validation import (
     Check,
     check_choice,
@@ -23,40 +34,29 @@ from blmk_health._validation import (
 )
 from blmk_health.errors import InputError, ReferenceDataError, SchemaError
 from blmk_health.indicators import ci
+from blmk_health.indicators._bands import (
+    BandScheme,
+    band_counts_off,
+    esp_weights,
+    raise_band_problems,
+    scheme_of_data,
+)
 from blmk_health.indicators._core import (
-    TMP,
-    Agg,
+    METADATA,
+    FloatArray,
     confidence_columns,
-    grouped_sums,
+    counts,
     keys_of,
     metadata_columns,
     poisson_method,
-    prepare,
 )
-from blmk_health.indicators._esp import match_esp2013
 
 __all__ = ["dsr", "isr"]
 
-_METADATA = ("confidence", "statistic", "method")
 #: The reference suppresses a DSR whose total count is below this.
 DSR_MIN_COUNT = 10
 
-
-def _limit_names(conf: Any) -> list[str]:
-    return [name for pair in conf.names() for name in pair]
-
-
-def _esp_weights(frame: Frame, age_band: str) -> tuple[Any, Any]:
-    """The ESP2013 weight and band start age of each row, from its age-band label."""
-
-    def build(labels: list[Any]) -> dict[str, tuple[dict[Any, Any], Any]]:
-        bands = match_esp2013(labels)
-        weights = {label: float(band.weight) for label, band in bands.items()}
-        starts = {label: band.start for label, band in bands.items()}
-        return {"weight": (weights, nw.Float64), "start": (starts, nw.Int64)}
-
-    columns = recode(frame, age_band, build)
-    return columns["weight"], columns["start"]
+_NON_INDEPENDENT = "Dobson, with confidence adjusted for non-independent events"
 
 
 def dsr(
@@ -91,13 +91,15 @@ def dsr(
         Column of populations (> 0, never missing).
     by : str or list of str, optional
         Grouping columns; one result row per group, sorted by ``by``. Without ``by``, all rows form
-        one group. Groups may have different numbers of age bands.
+        one group. With a ``std_pop`` column, groups may have different numbers of age bands (as in
+        the reference); with ``"esp2013"`` every group needs every standard band.
     std_pop : str, default "esp2013"
         A column of ``data`` holding the standard population of each row, or ``"esp2013"`` for the
-        2013 European Standard Population matched to ``age_band`` by start age (``"0-4"``,
-        ``"05-09"``, ..., ``"90+"``, ``"90 +"`` or integers 0, 5, ...; with ``"0"`` and ``"1-4"``
-        the 20-band form weights them 1000 and 4000). If ``age_band`` is not given and ``data`` has a
-        column named ``esp2013``, that column is used.
+        2013 European Standard Population matched to ``age_band`` band for band: each label must
+        start and end where a standard band does (``"0-4"``, ``"05-09"``, ..., ``"90+"``, ``"90 +"``
+        or start ages 0, 5, ..., 90; with ``"0"`` and ``"1-4"`` the 20-band form weights them 1000
+        and 4000), and every group must have a row for each of the 19 (or 20) bands. If ``age_band``
+        is not given and ``data`` has a column named ``esp2013``, that column is used.
     age_band : str, optional
         Column of age-band labels. Needed for ``std_pop="esp2013"`` and for non-independent events;
         when given, a repeated (group, age band) raises :class:`SchemaError`.
@@ -118,15 +120,17 @@ def dsr(
     Returns
     -------
     DataFrame
-        ``by`` columns, ``total_count``, ``total_pop``, ``value``, limits (``lowercl``/``uppercl`` or
+        ``by`` columns, ``total_count``, ``total_pop`` (integers when ``x`` and ``n`` are), ``value``,
+        limits (``lowercl``/``uppercl`` or
         the 95_0 and 99_8 columns), ``confidence``, ``statistic`` (``"dsr per 100000"``) and
         ``method`` (``"Dobson"``).
 
     Raises
     ------
     SchemaError
-        Missing or non-numeric columns, age bands that do not match the standard population, or a
-        repeated (group, age band) row.
+        Missing or non-numeric columns, age bands that do not match the standard population (ten-year
+        bands, ``"85+"``, ...), a group lacking one of its bands, or a repeated (group, age band)
+        row. The message quotes the labels as written in ``data``.
     DomainError
         Negative counts, zero, negative or missing populations, negative or missing standard
         populations, non-positive event frequencies, ``multiplier <= 0`` or a bad ``confidence``.
@@ -146,53 +150,80 @@ def dsr(
     >>> out = bh.indicators.dsr(df, "deaths", "pop", age_band="age_band")
     >>> out[["total_count", "value", "lowercl", "uppercl"]].round(1)
        total_count  value  lowercl  uppercl
-    0        190.0  892.5    758.2   1042.1
+    0          190  892.5    758.2   1042.1
     """
-    by_cols = as_list(by, "by")
-    frame0 = ingest(data)
-    use_esp = std_pop == "esp2013" and not (age_band is None and "esp2013" in frame0.columns)
+    prepared, use_esp = _dsr_arguments(
+        data, x, n, by, std_pop, age_band, multiplier, confidence, independent_events, event_frequency
+    )
+    frame = prepared.frame
+    _check_dsr_values(frame, x, n, None if use_esp else std_pop, None if independent_events else event_frequency)
+    weight, band, scheme = _dsr_bands(frame, std_pop, age_band, use_esp)
+    inputs: dict[str, Any] = {
+        f"{TMP}x": nw.col(x).cast(nw.Float64).fill_null(0),
+        f"{TMP}n": nw.col(n).cast(nw.Float64),
+        f"{TMP}w": weight,
+    }
+    if independent_events:
+        eager = _independent_sums(prepared, inputs, band, scheme, age_band)
+        integer = is_integer_column(frame, x)
+    else:
+        assert event_frequency is not None
+        assert age_band is not None
+        eager = _non_independent_sums(prepared, {**inputs, f"{TMP}band": band}, scheme, age_band, event_frequency, n)
+        integer = is_integer_column(frame, x) and is_integer_column(frame, event_frequency)
+    method = "Dobson" if independent_events else _NON_INDEPENDENT
+    return _dsr_result(prepared, eager, method, metadata, (integer, is_integer_column(frame, n)))
+
+
+def _dsr_arguments(
+    data: Any,
+    x: str,
+    n: str,
+    by: Any,
+    std_pop: str,
+    age_band: str | None,
+    multiplier: Any,
+    confidence: Any,
+    independent_events: bool,
+    event_frequency: str | None,
+) -> tuple[Prepared, bool]:
+    """The one path in, and whether the weights are the ESP2013 matched to ``age_band``."""
+    frame = ingest(data)
+    use_esp = std_pop == "esp2013" and not (age_band is None and "esp2013" in frame.columns)
     if use_esp and age_band is None:
         msg = "age_band: the column of age-band labels is required with std_pop='esp2013'"
         raise InputError(msg)
     if not independent_events and (event_frequency is None or age_band is None):
         msg = "event_frequency and age_band: both are required when independent_events=False"
         raise InputError(msg)
-    columns = [("x", x), ("n", n)]
-    numeric = [("x", x), ("n", n)]
-    if not use_esp:
-        columns.append(("std_pop", std_pop))
-        numeric.append(("std_pop", std_pop))
-    if age_band is not None:
-        columns.append(("age_band", age_band))
-    if event_frequency is not None and not independent_events:
-        columns.append(("event_frequency", event_frequency))
-        numeric.append(("event_frequency", event_frequency))
+    frequency = None if independent_events else event_frequency
+    numeric = [("x", x), ("n", n), ("std_pop", None if use_esp else std_pop), ("event_frequency", frequency)]
     prepared = prepare(
-        frame0,
-        columns=columns,
+        frame,
+        columns=[*numeric, ("age_band", age_band)],
         numeric=numeric,
-        by=by_cols,
+        by=by,
+        not_in_by=[("age_band", age_band)],
         confidence=confidence,
         multiplier=multiplier,
-        output=lambda conf: ["total_count", "total_pop", "value", *_limit_names(conf), *_METADATA],
+        outputs=lambda conf: ["total_count", "total_pop", "value", *conf.limit_names(), *METADATA],
     )
-    frame = prepared.frame
+    return prepared, use_esp
+
+
+def _check_dsr_values(frame: Frame, x: str, n: str, std_pop: str | None, event_frequency: str | None) -> None:
+    """The row rules: counts >= 0, populations > 0 and present, standard populations >= 0, frequencies >= 1."""
     checks = [
         Check.below("x", x, 0, "has a negative count", "counts must be >= 0"),
         Check.below("n", n, 0, "has a zero or negative population", "denominators must all be > 0", inclusive=True),
         Check.missing("n", n, "has a missing population", "denominators must all be > 0"),
     ]
-    if not use_esp:
+    if std_pop is not None:
         checks += [
             Check.below("std_pop", std_pop, 0, "has a negative standard population", "must be >= 0"),
-            Check.missing(
-                "std_pop",
-                std_pop,
-                "has a missing standard population",
-                "every row needs one",
-            ),
+            Check.missing("std_pop", std_pop, "has a missing standard population", "every row needs one"),
         ]
-    if not independent_events and event_frequency is not None:
+    if event_frequency is not None:
         checks.append(
             Check(
                 "event_frequency",
@@ -204,88 +235,104 @@ def dsr(
         )
     check_values(frame, checks)
 
-    band: nw.Expr | nw.Series[Any] | None
-    weight: nw.Expr | nw.Series[Any]
+
+def _dsr_bands(frame: Frame, std_pop: str, age_band: str | None, use_esp: bool) -> tuple[Any, Any, BandScheme | None]:
+    """The standard weight and band key of each row, and the bands every group must hold (ESP2013 only)."""
     if use_esp:
         assert age_band is not None
-        weight, band = _esp_weights(frame, age_band)
-    else:
-        weight = nw.col(std_pop).cast(nw.Float64)
-        band = nw.col(age_band) if age_band is not None else None
-    count = nw.col(x).cast(nw.Float64).fill_null(0)
-    pop = nw.col(n).cast(nw.Float64)
+        return esp_weights(frame, age_band)
+    weight = nw.col(std_pop).cast(nw.Float64)
+    band = nw.col(age_band) if age_band is not None else None
+    return weight, band, None
+
+
+def _independent_sums(
+    prepared: Prepared, inputs: dict[str, Any], band: Any, scheme: BandScheme | None, age_band: str | None
+) -> nw.DataFrame[Any]:
+    """Per-group sums of the DSR terms, after checking each group holds each band once."""
+    frame, by = prepared.frame, prepared.by
+    if band is None:
+        return grouped_sums(frame, by, inputs, formula=_dsr_terms)
+    extra = [Agg("n_unique", f"{TMP}nb", f"{TMP}band"), Agg("len", f"{TMP}len")]
+    carry = {f"{TMP}band": band}
+    eager = grouped_sums(frame, by, inputs, extra=extra, formula=_dsr_terms, carry=carry)
+    if band_counts_off(float_array(eager, f"{TMP}nb"), float_array(eager, f"{TMP}len"), scheme):
+        assert age_band is not None
+        rows = frame.with_frame(frame.frame.with_columns(**carry))
+        raise_band_problems(rows, by, f"{TMP}band", age_band, scheme)
+    return eager
+
+
+def _non_independent_sums(
+    prepared: Prepared,
+    inputs: dict[str, Any],
+    scheme: BandScheme | None,
+    age_band: str,
+    event_frequency: str,
+    n: str,
+) -> nw.DataFrame[Any]:
+    """Per-group sums for people with several events: events and f^2-weighted variance terms per band."""
+    frame, by = prepared.frame, prepared.by
+    base = frame.frame.with_columns(**inputs, **{f"{TMP}f": nw.col(event_frequency).cast(nw.Float64)})
+    per_band = _per_band_events(base, by)
     w_over_n = nw.col(f"{TMP}w") / nw.col(f"{TMP}n")
+    eager = grouped_sums(
+        frame.with_frame(per_band),
+        by,
+        {
+            f"{TMP}sx": nw.col(f"{TMP}e"),
+            f"{TMP}sn": nw.col(f"{TMP}n"),
+            f"{TMP}sxwn": nw.col(f"{TMP}e") * w_over_n,
+            f"{TMP}sw": nw.col(f"{TMP}w"),
+            f"{TMP}svar": nw.col(f"{TMP}e2") * w_over_n**2,
+            f"{TMP}varies": (
+                (nw.col(f"{TMP}n") != nw.col(f"{TMP}nmax")) | (nw.col(f"{TMP}w") != nw.col(f"{TMP}wmax"))
+            ).cast(nw.Int64),
+            f"{TMP}dup": (nw.col(f"{TMP}nf") != nw.col(f"{TMP}len")).cast(nw.Int64),
+        },
+        extra=[Agg("len", f"{TMP}bands")],
+    )
+    varies = int(float_array(eager, f"{TMP}varies").sum())
+    if varies:
+        msg = (
+            f"n and std_pop: the population ({n!r}) and standard population must be the same on every "
+            f"event-frequency row of an age band; they differ within {varies} (group, age band) combination(s)"
+        )
+        raise SchemaError(msg)
+    n_bands = float_array(eager, f"{TMP}bands")
+    repeated = float_array(eager, f"{TMP}dup").sum() > 0
+    if repeated or band_counts_off(n_bands, n_bands, scheme):
+        raise_band_problems(frame.with_frame(base), by, f"{TMP}band", age_band, scheme, extra_keys=[event_frequency])
+    return eager
 
-    if independent_events:
-        inputs: dict[str, Any] = {f"{TMP}x": count, f"{TMP}n": pop, f"{TMP}w": weight}
-        if band is not None:
-            inputs[f"{TMP}band"] = band
-        extra = [] if band is None else [Agg("n_unique", f"{TMP}nb", f"{TMP}band"), Agg("len", f"{TMP}len")]
-        eager = grouped_sums(frame, by_cols, inputs, extra=extra, formula=_dsr_terms)
-        if band is not None and (float_array(eager, f"{TMP}nb") != float_array(eager, f"{TMP}len")).any():
-            label = f"start age of {age_band}" if use_esp else str(age_band)
-            _raise_duplicates(frame.with_frame(frame.frame.with_columns(**inputs)), by_cols, [f"{TMP}band"], label)
-        method = "Dobson"
-    else:
-        assert band is not None
-        assert event_frequency is not None
-        freq = nw.col(event_frequency).cast(nw.Float64)
-        base = frame.frame.with_columns(
-            count.alias(f"{TMP}x"),
-            pop.alias(f"{TMP}n"),
-            weight.alias(f"{TMP}w"),
-            band.alias(f"{TMP}band"),
-            freq.alias(f"{TMP}f"),
-        )
-        per_band = (
-            base.with_columns(
-                (nw.col(f"{TMP}x") * nw.col(f"{TMP}f")).alias(f"{TMP}xf"),
-                (nw.col(f"{TMP}x") * nw.col(f"{TMP}f") ** 2).alias(f"{TMP}xff"),
-            )
-            .group_by([*by_cols, f"{TMP}band"])
-            .agg(
-                nw.col(f"{TMP}xf").sum().alias(f"{TMP}e"),
-                nw.col(f"{TMP}xff").sum().alias(f"{TMP}e2"),
-                nw.col(f"{TMP}n").min().alias(f"{TMP}n"),
-                nw.col(f"{TMP}n").max().alias(f"{TMP}nmax"),
-                nw.col(f"{TMP}w").min().alias(f"{TMP}w"),
-                nw.col(f"{TMP}w").max().alias(f"{TMP}wmax"),
-                nw.col(f"{TMP}f").n_unique().alias(f"{TMP}nf"),
-                nw.len().alias(f"{TMP}len"),
-            )
-        )
-        work = frame.with_frame(per_band)
-        eager = grouped_sums(
-            work,
-            by_cols,
-            {
-                f"{TMP}sx": nw.col(f"{TMP}e"),
-                f"{TMP}sn": nw.col(f"{TMP}n"),
-                f"{TMP}sxwn": nw.col(f"{TMP}e") * w_over_n,
-                f"{TMP}sw": nw.col(f"{TMP}w"),
-                f"{TMP}svar": nw.col(f"{TMP}e2") * w_over_n**2,
-                f"{TMP}varies": (
-                    (nw.col(f"{TMP}n") != nw.col(f"{TMP}nmax")) | (nw.col(f"{TMP}w") != nw.col(f"{TMP}wmax"))
-                ).cast(nw.Int64),
-                f"{TMP}dup": (nw.col(f"{TMP}nf") != nw.col(f"{TMP}len")).cast(nw.Int64),
-            },
-        )
-        varies = int(float_array(eager, f"{TMP}varies").sum())
-        if varies:
-            msg = (
-                f"n and std_pop: the population ({n!r}) and standard population must be the same on every "
-                f"event-frequency row of an age band; they differ within {varies} (group, age band) combination(s)"
-            )
-            raise SchemaError(msg)
-        if float_array(eager, f"{TMP}dup").sum() > 0:
-            _raise_duplicates(
-                frame.with_frame(base), by_cols, [f"{TMP}band", f"{TMP}f"], f"{age_band}, {event_frequency}"
-            )
-        method = "Dobson, with confidence adjusted for non-independent events"
 
+def _per_band_events(base: Any, by: list[str]) -> Any:
+    """Events (sum of x f) and their f^2-weighted sum per group and band, with the checks' counts."""
+    return (
+        base.with_columns(
+            (nw.col(f"{TMP}x") * nw.col(f"{TMP}f")).alias(f"{TMP}xf"),
+            (nw.col(f"{TMP}x") * nw.col(f"{TMP}f") ** 2).alias(f"{TMP}xff"),
+        )
+        .group_by([*by, f"{TMP}band"])
+        .agg(
+            nw.col(f"{TMP}xf").sum().alias(f"{TMP}e"),
+            nw.col(f"{TMP}xff").sum().alias(f"{TMP}e2"),
+            nw.col(f"{TMP}n").min().alias(f"{TMP}n"),
+            nw.col(f"{TMP}n").max().alias(f"{TMP}nmax"),
+            nw.col(f"{TMP}w").min().alias(f"{TMP}w"),
+            nw.col(f"{TMP}w").max().alias(f"{TMP}wmax"),
+            nw.col(f"{TMP}f").n_unique().alias(f"{TMP}nf"),
+            nw.len().alias(f"{TMP}len"),
+        )
+    )
+
+
+def _dsr_result(
+    prepared: Prepared, eager: nw.DataFrame[Any], method: str, metadata: bool, integer: tuple[bool, bool]
+) -> Any:
+    """The DSR, its Dobson limits and the reference's suppression below 10 events, as the caller's frame."""
     mult = prepared.multiplier
     total = float_array(eager, f"{TMP}sx")
-    total_pop = float_array(eager, f"{TMP}sn")
     sum_w = float_array(eager, f"{TMP}sw")
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = float_array(eager, f"{TMP}sxwn") / sum_w
@@ -293,39 +340,29 @@ def dsr(
     suppressed = ~(total >= DSR_MIN_COUNT)
     value = np.where(suppressed, np.nan, rate * mult)
 
-    def limits(level: float) -> tuple[Any, Any]:
+    def limits(level: float) -> tuple[FloatArray, FloatArray]:
         with np.errstate(divide="ignore", invalid="ignore"):
             lower = ci.dobson_lower(rate, var, total, level) * mult
             upper = ci.dobson_upper(rate, var, total, level) * mult
         return np.where(suppressed, np.nan, lower), np.where(suppressed, np.nan, upper)
 
-    out: dict[str, Any] = {"total_count": total, "total_pop": total_pop, "value": value}
+    out: dict[str, Any] = {
+        "total_count": counts(total, integer[0]),
+        "total_pop": counts(float_array(eager, f"{TMP}sn"), integer[1]),
+        "value": value,
+    }
     out.update(confidence_columns(prepared.confidence, limits))
     if metadata:
-        statistic = np.where(suppressed, "dsr NA for total count < 10", f"dsr per {format_multiplier(mult)}").astype(
-            object
-        )
+        text = f"dsr per {format_multiplier(mult)}"
+        statistic = np.where(suppressed, f"dsr NA for total count < {DSR_MIN_COUNT}", text).astype(object)
         out.update(metadata_columns(len(total), prepared.confidence, statistic, method))
-    return assemble(keys_of(eager, by_cols), out, frame)
+    return assemble(keys_of(eager, prepared.by), out, prepared.frame)
 
 
 def _dsr_terms(row: Mapping[str, Any]) -> dict[str, Any]:
     """The per-row terms of a DSR whose group sums give the rate and its variance."""
     x, n, w = row[f"{TMP}x"], row[f"{TMP}n"], row[f"{TMP}w"]
     return {f"{TMP}sx": x, f"{TMP}sn": n, f"{TMP}sxwn": x * w / n, f"{TMP}sw": w, f"{TMP}svar": x * (w / n) ** 2}
-
-
-def _raise_duplicates(work: Frame, by: list[str], keys: list[str], label: str) -> NoReturn:
-    """Raise :class:`SchemaError` naming the (group, age band) combinations that repeat."""
-    dupes = work.frame.group_by([*by, *keys]).agg(nw.len().alias(f"{TMP}count")).filter(nw.col(f"{TMP}count") > 1)
-    dupes_eager = collect(dupes, work)
-    rows = dupes_eager.select([*by, *keys]).rows()
-    shown = describe_values([tuple(r) for r in rows])
-    msg = (
-        f"age_band: {len(rows)} (group, {label}) combination(s) appear on more than one row "
-        f"(first: {shown}); each group needs one row per age band"
-    )
-    raise SchemaError(msg)
 
 
 def isr(
@@ -341,6 +378,7 @@ def isr(
     observed_totals: Any = None,
     confidence: float | Sequence[float] = 0.95,
     metadata: bool = True,
+    age_band: str | None = None,
 ) -> Any:
     """Indirectly standardised ratios or rates, with exact CIs below 10 observed and Byars above.
 
@@ -376,18 +414,23 @@ def isr(
         0.95 or 95 (any level in [0.9, 1]), or the pair (0.95, 0.998).
     metadata : bool, default True
         Add ``confidence``, ``statistic`` and ``method`` (``"Exact"`` or ``"Byars"``).
+    age_band : str, optional
+        Column of age-band labels. When given, the table is checked as every age-banded input is: no
+        group may hold a band twice, and every group must hold every band found in the data (a band
+        with no local events is a row with a count of 0), since a missing row would leave that band's
+        expected count out.
 
     Returns
     -------
     DataFrame
-        ``by`` columns, ``observed``, ``expected``, (``ref_rate`` for rates), ``value``, the limits
-        and the metadata.
+        ``by`` columns, ``observed`` (an integer when ``x`` is), ``expected``, (``ref_rate`` for
+        rates), ``value``, the limits and the metadata.
 
     Raises
     ------
     SchemaError
         Missing or non-numeric columns; ``observed_totals`` without the needed columns or with a
-        repeated group.
+        repeated group; with ``age_band``, a repeated or missing band.
     DomainError
         Negative counts or populations, zero or missing reference populations, ``multiplier`` or
         ``refvalue`` <= 0, or a bad ``confidence``.
@@ -409,49 +452,89 @@ def isr(
     >>> out = bh.indicators.isr(df, "deaths", "pop", "eng_deaths", "eng_pop", refvalue=100)
     >>> out[["observed", "expected", "value", "lowercl", "uppercl"]].round(2)
        observed  expected  value  lowercl  uppercl
-    0      83.0     80.25  103.43    82.37   128.22
+    0        83     80.25  103.43    82.37   128.22
     """
     kind = check_choice(kind, "kind", ("ratio", "rate"))
     ref = check_positive_number(refvalue, "refvalue")
+    x_col = x if observed_totals is None else None
+    numeric = [("x", x_col), ("n", n), ("x_ref", x_ref), ("n_ref", n_ref)]
     prepared = prepare(
         data,
-        columns=[("n", n), ("x_ref", x_ref), ("n_ref", n_ref)],
-        numeric=[("n", n), ("x_ref", x_ref), ("n_ref", n_ref)],
+        columns=[*numeric, ("age_band", age_band)],
+        numeric=numeric,
         by=by,
+        not_in_by=[("age_band", age_band)],
         confidence=confidence,
         multiplier=multiplier,
-        output=lambda conf: ["observed", "expected", "ref_rate", "value", *_limit_names(conf), *_METADATA],
+        outputs=lambda conf: ["observed", "expected", "ref_rate", "value", *conf.limit_names(), *METADATA],
     )
-    frame = prepared.frame
-    by_cols = prepared.by
+    _check_isr_values(prepared.frame, x_col, n, x_ref, n_ref)
+    sums = _isr_terms(x_col, n, x_ref, n_ref)
+    eager = _isr_sums(prepared, sums, age_band)
+    expected = float_array(eager, f"{TMP}e")
+    if observed_totals is None:
+        observed = float_array(eager, f"{TMP}o")
+        integer = is_integer_column(prepared.frame, x)
+    else:
+        observed, integer = _join_totals(eager, prepared.by, observed_totals, x)
+    return _isr_result(prepared, eager, observed, expected, kind, ref, metadata, integer)
+
+
+def _check_isr_values(frame: Frame, x: str | None, n: str, x_ref: str, n_ref: str) -> None:
+    """The row rules: counts and populations >= 0, reference populations > 0 and present."""
     checks = [
         Check.below("n", n, 0, "has a negative population", "populations must be >= 0"),
         Check.below("x_ref", x_ref, 0, "has a negative reference count", "counts must be >= 0"),
         Check.below("n_ref", n_ref, 0, "has a zero or negative reference population", "must be > 0", inclusive=True),
         Check.missing("n_ref", n_ref, "has a missing reference population", "must be > 0"),
     ]
-    sums: dict[str, nw.Expr] = {
+    if x is not None:
+        checks.insert(0, Check.below("x", x, 0, "has a negative count", "counts must be >= 0"))
+    check_values(frame, checks)
+
+
+def _isr_terms(x: str | None, n: str, x_ref: str, n_ref: str) -> dict[str, nw.Expr]:
+    """Per-row expected events, reference counts and populations (and observed counts) to sum."""
+    sums = {
         f"{TMP}e": nw.col(x_ref).cast(nw.Float64).fill_null(0)
         / nw.col(n_ref).cast(nw.Float64)
         * nw.col(n).cast(nw.Float64).fill_null(0),
         f"{TMP}xr": nw.col(x_ref).cast(nw.Float64).fill_null(0),
         f"{TMP}nr": nw.col(n_ref).cast(nw.Float64),
     }
-    if observed_totals is None:
-        require_columns(frame, [("x", x)])
-        require_numeric(frame, [("x", x)])
-        checks.insert(0, Check.below("x", x, 0, "has a negative count", "counts must be >= 0"))
+    if x is not None:
         sums[f"{TMP}o"] = nw.col(x).cast(nw.Float64).fill_null(0)
-    check_values(frame, checks)
-    eager = grouped_sums(frame, by_cols, sums)
-    expected = float_array(eager, f"{TMP}e")
-    if observed_totals is None:
-        observed = float_array(eager, f"{TMP}o")
-    else:
-        observed = _join_totals(eager, by_cols, observed_totals, x)
+    return sums
 
+
+def _isr_sums(prepared: Prepared, sums: dict[str, Any], age_band: str | None) -> nw.DataFrame[Any]:
+    """Group sums; with ``age_band``, after checking every group holds every band of the data once."""
+    frame, by = prepared.frame, prepared.by
+    if age_band is None:
+        return grouped_sums(frame, by, sums)
+    band = nw.col(age_band).cast(nw.String)
+    extra = [Agg("n_unique", f"{TMP}nb", f"{TMP}band"), Agg("len", f"{TMP}len")]
+    eager = grouped_sums(frame, by, sums, extra=extra, carry={f"{TMP}band": band})
+    scheme = scheme_of_data(frame, age_band)
+    if band_counts_off(float_array(eager, f"{TMP}nb"), float_array(eager, f"{TMP}len"), scheme):
+        rows = frame.with_frame(frame.frame.with_columns(band.alias(f"{TMP}band")))
+        raise_band_problems(rows, by, f"{TMP}band", age_band, scheme)
+    return eager
+
+
+def _isr_result(
+    prepared: Prepared,
+    eager: nw.DataFrame[Any],
+    observed: FloatArray,
+    expected: FloatArray,
+    kind: str,
+    ref: float,
+    metadata: bool,
+    integer: bool,
+) -> Any:
+    """The ratio or rate and its limits (exact below 10 observed, Byars from 10), as the caller's frame."""
     mult = prepared.multiplier
-    out: dict[str, Any] = {"observed": observed, "expected": expected}
+    out: dict[str, Any] = {"observed": counts(observed, integer), "expected": expected}
     if kind == "rate":
         scale = float_array(eager, f"{TMP}xr") / float_array(eager, f"{TMP}nr") * mult
         out["ref_rate"] = scale
@@ -472,11 +555,11 @@ def isr(
         )
     if metadata:
         out.update(metadata_columns(len(observed), prepared.confidence, statistic, poisson_method(observed)))
-    return assemble(keys_of(eager, by_cols), out, frame)
+    return assemble(keys_of(eager, prepared.by), out, prepared.frame)
 
 
-def _join_totals(eager: nw.DataFrame[Any], by: list[str], observed_totals: Any, x: str) -> Any:
-    """Observed totals per group, in the order of ``eager``'s groups."""
+def _join_totals(eager: nw.DataFrame[Any], by: list[str], observed_totals: Any, x: str) -> tuple[FloatArray, bool]:
+    """Observed totals per group, in the order of ``eager``'s groups, and whether they are integers."""
     totals = ingest(observed_totals, "observed_totals")
     require_columns(totals, [("observed_totals", c) for c in [*by, x]])
     require_numeric(totals, [("observed_totals", x)])
@@ -492,7 +575,7 @@ def _join_totals(eager: nw.DataFrame[Any], by: list[str], observed_totals: Any, 
         if len(table) != 1:
             msg = f"observed_totals: without `by`, expected one row with column {x!r}, got {len(table)} rows"
             raise SchemaError(msg)
-        return np.array([float(table[x].iloc[0])])
+        return np.array([float(table[x].iloc[0])]), is_integer_column(totals, x)
     repeated = table[table.duplicated(by, keep=False)]
     if len(repeated):
         shown = describe_values(list(repeated[by].itertuples(index=False, name=None)))
@@ -505,4 +588,4 @@ def _join_totals(eager: nw.DataFrame[Any], by: list[str], observed_totals: Any, 
         shown = describe_values(list(merged.loc[missing, by].itertuples(index=False, name=None)))
         msg = f"observed_totals: {int(missing.sum())} group(s) of data have no observed total (first: {shown})"
         raise ReferenceDataError(msg)
-    return pd.to_numeric(merged[x]).to_numpy(dtype=float)
+    return pd.to_numeric(merged[x]).to_numpy(dtype=float), is_integer_column(totals, x)

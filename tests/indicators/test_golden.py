@@ -1,6 +1,8 @@
-"""Golden tests: every row of the PHEindicatormethods test data for the core statistics.
+"""Golden tests: every row of the PHEindicatormethods test data for the core statistics and life expectancy.
 
-Tolerance: relative 1e-8 (``../shared/data/phe_golden/README.md``).
+Tolerance: relative 1e-8 (``../shared/data/phe_golden/README.md``), for life expectancy too (its limits with
+the z the expected data were made with). The reference has no golden data for the SII, healthy life
+expectancy or the life-expectancy gap: those are tested against hand calculations and independent fits.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import norm
 
 import blmk_health as bh
 from tests.helpers import assert_close
@@ -21,7 +24,12 @@ LIMITS2 = ["lower95_0cl", "upper95_0cl", "lower99_8cl", "upper99_8cl"]
 
 
 def read(golden_dir: Path, name: str) -> pd.DataFrame:
-    return pd.read_csv(golden_dir / name)
+    data = pd.read_csv(golden_dir / name)
+    if "ageband" in data.columns:
+        # the golden files label the 55-59 band "55-69", a typo for 55-59 (the golden README's "pitfalls");
+        # age bands are matched to the standard population exactly, so the label is corrected here
+        data["ageband"] = data["ageband"].replace("55-69", "55-59")
+    return data
 
 
 # --- CI primitives -------------------------------------------------------------------------------
@@ -296,3 +304,59 @@ def test_dsr_reference_error_zero_population(golden_dir: Path) -> None:
     data = read(golden_dir, "testdata_DSR_ISR__testdata_err2.csv")
     with pytest.raises(bh.errors.DomainError, match=r"n: column 'pop' has a zero or negative population in 1 row"):
         bh.indicators.dsr(data.assign(w=1000.0), "count", "pop", by="area", std_pop="w")
+
+
+# --- life expectancy ------------------------------------------------------------------------------------------
+
+
+def level_of(z: float) -> float:
+    """The confidence level whose exact normal quantile is ``z``."""
+    return float(2 * norm.cdf(z) - 1)
+
+
+#: The expected limits of ``df1_answer1`` were made by the PHE Excel tool with z = 1.96, and those of
+#: ``widecis`` with z rounded to 1.959964, rather than qnorm(0.975) = 1.95996398... (METHODS.md 2.1): the
+#: tests ask for the level whose quantile is that z, so that every limit can be compared at 1e-8.
+LEVEL_OF_Z_196 = level_of(1.96)
+
+
+@pytest.mark.golden
+def test_life_expectancy_df1_answer1_at_z_196(golden_dir: Path) -> None:
+    """Every value and limit at relative 1e-8 (they agree to about 5e-9), with z = 1.96 as the expected data used."""
+    gold = read(golden_dir, "le_testLifeExpectancy_df1_answer1.csv")
+    data = gold[["startage", "pops", "deaths"]]
+    out = bh.indicators.life_expectancy(data, "deaths", "pops", "startage", confidence=LEVEL_OF_Z_196)
+    assert bh.indicators.ci.z_value(LEVEL_OF_Z_196) == pytest.approx(1.96, rel=1e-14)
+    assert out["startage"].tolist() == gold["startage"].tolist()
+    assert_close(out["value"], gold["value"])
+    assert_close(out["lowercl"], gold["lowercl_95"])
+    assert_close(out["uppercl"], gold["uppercl_95"])
+    assert out["pops_used"].tolist() == gold["pops_used"].tolist()
+    assert out["dths_used"].tolist() == gold["dths_used"].tolist()
+
+
+@pytest.mark.golden
+def test_life_expectancy_widecis_at_1e_8(golden_dir: Path) -> None:
+    """Blank values where the 95% CI is wider than 20 years and for a failing area; values and 95% limits at
+    relative 1e-8 (with z = 1.959964, as the expected data). The golden data have no 99.8% limits: those are
+    checked to sit at z(0.998) / z(0.95) times the 95% half-width, from the same standard error."""
+    gold = read(golden_dir, "le_testLifeExpectancy_widecis.csv").sort_values(["area", "startage"], ignore_index=True)
+    with pytest.warns(UserWarning, match="Area 1"):
+        out = bh.indicators.life_expectancy(
+            gold[["area", "startage", "pops", "deaths"]],
+            "deaths",
+            "pops",
+            "startage",
+            by="area",
+            confidence=(level_of(1.959964), 0.998),
+        )
+    assert out["area"].tolist() == gold["area"].tolist()
+    assert_close(out["value"], gold["value"])
+    assert_close(out["lower95_0cl"], gold["lower95_0cl"])
+    assert_close(out["upper95_0cl"], gold["upper95_0cl"])
+    centre = (out["upper95_0cl"] + out["lower95_0cl"]) / 2
+    ratio = (out["upper99_8cl"] - centre) / (out["upper95_0cl"] - centre)
+    z = bh.indicators.ci.z_value
+    expected = z(0.998) / z(level_of(1.959964))
+    assert_close(ratio[ratio.notna()], np.full(int(ratio.notna().sum()), expected), rtol=1e-12)
+    assert int(out["value"].isna().sum()) == 20 + 11  # all of Area 1, and 11 start ages of Area 2

@@ -13,7 +13,7 @@ import blmk_health as bh
 from blmk_health.errors import DomainError, InputError, SchemaError
 from blmk_health.indicators import ci
 from blmk_health._confidence import format_multiplier, parse_confidence
-from blmk_health.indicators._esp import match_esp2013
+from blmk_health._age_bands import match_esp2013
 
 
 def test_z_value_is_exact_quantile() -> None:
@@ -134,17 +134,31 @@ def test_esp2013_tables() -> None:
         ([0.0, 10.0], [5000, 5500]),
         (["0", "1-4", "5-9"], [1000, 4000, 5500]),
         (["Age 0", "Aged 1 to 4", "90 and over"], [1000, 4000, 1000]),
-        (["55-69"], [6500]),
+        (["55-59"], [6500]),
     ],
 )
 def test_band_matching(labels: list[Any], weights: list[int]) -> None:
     matched = match_esp2013(labels)
-    assert [matched[label].weight for label in labels] == weights
+    assert [matched.weight_of[label] for label in labels] == weights
 
 
 @pytest.mark.parametrize(
     "labels",
-    [["0-4", "1-4"], ["85+"], ["3-7"], ["95+"], [None], ["all ages"], [2.5], [True], [float("nan")]],
+    [
+        ["0-4", "1-4"],
+        ["85+"],
+        ["3-7"],
+        ["95+"],
+        [None],
+        ["all ages"],
+        [2.5],
+        [True],
+        [float("nan")],
+        ["55-69"],
+        ["0-9"],
+        ["90-94"],
+        ["85-89+"],
+    ],
 )
 def test_band_matching_errors(labels: list[Any]) -> None:
     with pytest.raises(SchemaError, match="do not match the 2013 European Standard Population"):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -131,3 +134,78 @@ def test_mean_limits_contain_the_mean(values: list[float], level: float) -> None
     out = bh.indicators.mean(pd.DataFrame({"v": values}), "v", confidence=level)
     assert out["lowercl"].item() <= out["value"].item() + 1e-6 <= out["uppercl"].item() + 2e-6
     assert abs(out["value"].item() - np.mean(values)) <= 1e-9 * (1 + abs(np.mean(values)))
+
+
+# --- properties that tell a right method from a wrong one -----------------------------------------------------
+
+WEIGHTS = bh.datasets.esp2013()["population"].to_numpy(dtype=float)
+
+
+@SETTINGS
+@given(
+    deaths=st.lists(st.integers(0, 500), min_size=19, max_size=19),
+    pops=st.lists(st.integers(500, 50_000), min_size=19, max_size=19),
+)
+def test_dsr_weights_each_band_rate_by_the_standard_population(deaths: list[int], pops: list[int]) -> None:
+    """Unequal rates in bands of unequal standard weight: only the standard weighting gives this value."""
+    data = pd.DataFrame({"age_band": BANDS, "deaths": deaths, "pop": pops})
+    out = bh.indicators.dsr(data, "deaths", "pop", age_band="age_band", metadata=False)
+    rates = np.array(deaths) / np.array(pops)
+    expected = (rates * WEIGHTS).sum() / WEIGHTS.sum() * 100_000
+    if sum(deaths) < 10:
+        assert np.isnan(out["value"].item())
+    else:
+        assert out["value"].item() == pytest.approx(expected, rel=1e-12, abs=1e-12)
+        assert out["lowercl"].item() < expected < out["uppercl"].item()
+
+
+@SETTINGS
+@given(
+    values=st.lists(st.floats(50, 90), min_size=5, max_size=12),
+    pops=st.lists(st.integers(100, 100_000), min_size=5, max_size=12),
+)
+def test_sii_is_the_population_weighted_fit(values: list[float], pops: list[int]) -> None:
+    """Any values (not only linear ones) and unequal populations: the SII is the WLS slope on the rank."""
+    import statsmodels.api as sm
+
+    k = min(len(values), len(pops))
+    values, pops = values[:k], pops[:k]
+    share = np.array(pops, dtype=float) / sum(pops)
+    rank = np.cumsum(share) - share / 2
+    fit = sm.WLS(np.array(values), sm.add_constant(rank), weights=share).fit()
+    df = pd.DataFrame({"q": range(1, k + 1), "pop": pops, "v": values, "se": 1.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        out = bh.indicators.sii(df, "q", "pop", value="v", se="se", intercept=True, repetitions=1000, seed=0)
+    assert out["sii"].iloc[0] == pytest.approx(fit.params[1], rel=1e-9, abs=1e-9)
+    assert out["intercept"].iloc[0] == pytest.approx(fit.params[0], rel=1e-9, abs=1e-9)
+
+
+LE_BANDS = ["0", "1-4", *[f"{a}-{a + 4}" for a in range(5, 90, 5)], "90+"]
+
+
+@SETTINGS
+@given(pops=st.lists(st.integers(200, 300), min_size=20, max_size=20))
+def test_life_expectancy_is_blank_exactly_when_the_population_is_5000_or_less(pops: list[int]) -> None:
+    deaths = [1] * 19 + [50]
+    data = pd.DataFrame({"age": LE_BANDS, "d": deaths, "p": pops})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        out = bh.indicators.life_expectancy(data, "d", "p", "age", at_age=0)
+    assert np.isnan(out["value"].item()) == (sum(pops) <= 5000)
+
+
+@SETTINGS
+@given(band=st.integers(2, 18), excess=st.integers(1, 500))
+def test_nobody_reaches_the_ages_after_a_band_where_deaths_exceed_p_over_n_a(band: int, excess: int) -> None:
+    """Deaths above P / (n a) in a band make q = 1: every later start age has life expectancy 0."""
+    pops = [10_000] * 20
+    deaths = [20] * 19 + [500]
+    deaths[band] = 10_000 // 5 * 2 + excess  # P / (n a) = 10,000 / 5 / 0.5
+    deaths[band] = min(deaths[band], pops[band])
+    data = pd.DataFrame({"age": LE_BANDS, "d": deaths, "p": pops})
+    out = bh.indicators.life_expectancy(data, "d", "p", "age")
+    assert (out["value"].iloc[band + 1 :] == 0).all()
+    assert out["lowercl"].iloc[band + 1 :].isna().all()
+    assert out["value"].iloc[band] == pytest.approx(2.5, rel=1e-12)
+    assert (out["value"].iloc[: band + 1] > 0).all()
