@@ -2,8 +2,9 @@
 
 1. Spatial join of ``--points`` (1,000,000) random points to the 533 BLMK LSOA11 polygons with
    :func:`blmk_health.geo.points_to_areas` (points given as x/y columns in EPSG:27700). The polygons
-   are read from ``../shared/data/blmk/boundaries`` (OS/ONS generalised 2011 LSOAs); without that
-   folder a synthetic grid of 533 squares over the same extent is used instead.
+   are read from ``../shared/data/blmk/boundaries`` beside the project folder, or from
+   ``$BLMK_SHARED_DATA/blmk/boundaries`` (OS/ONS generalised 2011 LSOAs, as in the tests); without
+   that folder a synthetic grid of 533 squares over the same extent is used instead.
 2. Rollup of ``--rows`` (1,000,000) patient rows (practice code, sex, age band, a count) to every
    level of the practice -> cluster -> place -> ICB hierarchy with :func:`blmk_health.geo.rollup`,
    on pandas, Polars (eager and lazy) and DuckDB. The hierarchy is the real ePCN one (99 practices,
@@ -13,7 +14,7 @@ The script checks the results (every point inside the LSOAs' extent is matched o
 totals equal the input total at every level) and prints the median of ``--repeats`` runs after one
 warm-up run. With ``--strict`` a time over 5 s gives exit status 2.
 
-Usage::
+Usage (from the project folder)::
 
     python benchmarks/bench_geo.py
     python benchmarks/bench_geo.py --points 200000 --rows 200000 --repeats 3
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import os
 import statistics
 import sys
 import time
@@ -36,7 +38,8 @@ import pandas as pd
 
 import blmk_health.geo as geo
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "blmk"
+#: The real BLMK files: ``$BLMK_SHARED_DATA/blmk``, by default ``../shared/data/blmk`` beside the project.
+SHARED = Path(os.environ.get("BLMK_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")) / "blmk"
 TARGET = 5.0
 
 

@@ -199,10 +199,16 @@ def floor_isr(data: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def floor_crude_rate(data: pd.DataFrame) -> pd.DataFrame:
-    """Crude rate per 100,000 of the area totals with exact (< 10) or Byars limits."""
+def _area_totals(data: pd.DataFrame) -> tuple[Any, FloatArray, FloatArray]:
+    """The area keys (sorted) and each area's total deaths and population."""
     codes, uniques = _factorise(data)
     x, n = _sums(codes, len(uniques), data["deaths"].to_numpy(dtype=float), data["pop"].to_numpy(dtype=float))
+    return uniques, x, n
+
+
+def floor_crude_rate(data: pd.DataFrame) -> pd.DataFrame:
+    """Crude rate per 100,000 of the area totals with exact (< 10) or Byars limits."""
+    uniques, x, n = _area_totals(data)
     return pd.DataFrame(
         {
             KEY: uniques,
@@ -217,8 +223,7 @@ def floor_crude_rate(data: pd.DataFrame) -> pd.DataFrame:
 
 def floor_proportion(data: pd.DataFrame) -> pd.DataFrame:
     """Proportion of the area totals with Wilson limits."""
-    codes, uniques = _factorise(data)
-    x, n = _sums(codes, len(uniques), data["deaths"].to_numpy(dtype=float), data["pop"].to_numpy(dtype=float))
+    uniques, x, n = _area_totals(data)
     return pd.DataFrame(
         {
             KEY: uniques,

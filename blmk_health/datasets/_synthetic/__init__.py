@@ -16,6 +16,7 @@ import pandas as pd
 
 from blmk_health.datasets._synthetic import _constants as par
 from blmk_health.datasets._synthetic._activity import (
+    Risk,
     build_admissions,
     build_events,
     build_qof,
@@ -24,10 +25,10 @@ from blmk_health.datasets._synthetic._activity import (
     build_workforce,
     codelists_table,
 )
-from blmk_health.datasets._synthetic._geography import build_geography
+from blmk_health.datasets._synthetic._geography import Geography, build_geography
 from blmk_health.datasets._synthetic._mortality import build_deaths
-from blmk_health.datasets._synthetic._people import FRAILTY_LEVELS, build_people, prevalence_rates_table
-from blmk_health.datasets._synthetic._tables import categorical
+from blmk_health.datasets._synthetic._people import FRAILTY_LEVELS, People, build_people, prevalence_rates_table
+from blmk_health.datasets._synthetic._tables import categorical, sex_categorical
 from blmk_health.errors import DomainError, InputError
 
 if TYPE_CHECKING:
@@ -123,16 +124,15 @@ class SyntheticBLMK:
         >>> sorted(bh.datasets.synthetic_blmk(scale=0.01).tables())[:3]
         ['admissions', 'clusters', 'codelists']
         """
-        out: dict[str, pd.DataFrame] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, pd.DataFrame):
-                out[f.name] = value
-        return out
+        return {name: getattr(self, name) for name in _TABLES}
 
     def __repr__(self) -> str:
         shapes = ", ".join(f"{name}={len(table):,}" for name, table in self.tables().items())
         return f"SyntheticBLMK(scale={self.scale!r}, seed={self.seed!r}, rows: {shapes})"
+
+
+#: The fields of :class:`SyntheticBLMK` that hold tables, in declaration order.
+_TABLES = tuple(f.name for f in fields(SyntheticBLMK) if f.name not in {"scale", "seed", "reference_date"})
 
 
 def _check_arguments(scale: Any, seed: Any) -> tuple[float, int]:
@@ -242,23 +242,22 @@ def synthetic_blmk(scale: float = 1.0, seed: int = 0) -> SyntheticBLMK:
 
 
 def _patients_table(
-    geo: Any, people: Any, risk: Any, prior_count: np.ndarray, prior_bed_days: np.ndarray
+    geo: Geography, people: People, risk: Risk, prior_count: np.ndarray, prior_bed_days: np.ndarray
 ) -> pd.DataFrame:
-    practices = geo.practices
-    practice_codes = practices["practice_code"].to_numpy(dtype=object)
-    cluster_codes = sorted(set(practices["cluster_code"]))
-    cluster_of = np.searchsorted(cluster_codes, practices["cluster_code"].to_numpy(dtype=object))
+    """One row per registered patient: residence, demographics, conditions, frailty and hospital use."""
+    practice_clusters = geo.practices["cluster_code"].to_numpy(dtype=object)
+    cluster_codes = sorted(set(practice_clusters))
+    cluster_of = np.searchsorted(cluster_codes, practice_clusters)
     place_codes = [p.code for p in par.PLACES]
-    lsoa_codes = geo.lsoas["lsoa_code"].to_numpy(dtype=object)
     n = len(people.age)
     frailty = categorical(people.frailty, list(FRAILTY_LEVELS), ordered=True)
     columns: dict[str, Any] = {
         "patient_id": np.arange(1, n + 1, dtype=np.int64),
-        "practice_code": categorical(people.practice, practice_codes),
+        "practice_code": categorical(people.practice, geo.practice_codes),
         "cluster_code": categorical(cluster_of[people.practice], cluster_codes),
         "place_code": categorical(geo.practice_place[people.practice], place_codes),
-        "lsoa_code": categorical(people.lsoa, lsoa_codes),
-        "sex": categorical(np.where(people.male, 0, 1), ["Male", "Female"]),
+        "lsoa_code": categorical(people.lsoa, geo.lsoa_codes),
+        "sex": sex_categorical(people.male),
         "age": people.age,
         "imd_decile": people.decile.astype(np.int64),
         "care_home": people.care_home,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,7 +13,7 @@ from blmk_health._age_bands import ESP2013_19
 from blmk_health.datasets._synthetic import _constants as par
 from blmk_health.datasets._synthetic._geography import Geography
 from blmk_health.datasets._synthetic._people import People
-from blmk_health.datasets._synthetic._tables import categorical
+from blmk_health.datasets._synthetic._tables import as_text, categorical, sex_categorical
 
 _REF = np.datetime64(par.REFERENCE_DATE, "D")
 _DAY = np.timedelta64(1, "D")
@@ -94,25 +95,101 @@ def _los(rng: np.random.Generator, kind: np.ndarray, age: np.ndarray, frailty: n
     return np.where(rng.random(n) < p_zero, 0, stay).astype(np.int64)
 
 
+#: The admission-method codes (with relative weights) of each kind of spell.
+_METHODS_BY_KIND: tuple[tuple[int, tuple[tuple[str, float], ...]], ...] = (
+    (_EMERGENCY, par.EMERGENCY_METHODS),
+    (_ELECTIVE, par.ELECTIVE_METHODS),
+    (_MATERNITY, (("31", 1.0),)),
+    (_TRANSFER, (("81", 1.0),)),
+)
+_METHOD_CATEGORIES = sorted({code for _, options in _METHODS_BY_KIND for code, _ in options})
+
+
+@dataclass(frozen=True)
+class _Spells:
+    """Hospital spells, one element of each array a spell."""
+
+    who: np.ndarray  # patient index
+    kind: np.ndarray  # int8: _EMERGENCY, _ELECTIVE, _MATERNITY or _TRANSFER
+    adm: np.ndarray  # admission date, datetime64[D]
+    los: np.ndarray  # length of stay in days, int64
+
+    @property
+    def dis(self) -> np.ndarray:
+        """Discharge dates."""
+        out: np.ndarray = self.adm + self.los * _DAY
+        return out
+
+    def take(self, rows: np.ndarray) -> _Spells:
+        """The spells selected by ``rows`` (a boolean mask or positions), in that order."""
+        return _Spells(self.who[rows], self.kind[rows], self.adm[rows], self.los[rows])
+
+    def append(self, other: _Spells) -> _Spells:
+        """These spells followed by ``other``."""
+        return _Spells(
+            np.concatenate([self.who, other.who]),
+            np.concatenate([self.kind, other.kind]),
+            np.concatenate([self.adm, other.adm]),
+            np.concatenate([self.los, other.los]),
+        )
+
+
+@dataclass(frozen=True)
+class _Coding:
+    """What is recorded about each spell."""
+
+    method: np.ndarray  # admission method code
+    provider: np.ndarray  # index into par.PROVIDERS
+    age: np.ndarray  # age at admission
+    primary: np.ndarray  # ICD-10 code
+    secondary: np.ndarray  # (spells, 3) ICD-10 codes or None
+
+
+@dataclass(frozen=True)
+class _Episodes:
+    """Consultant episodes, one element of each array an episode."""
+
+    spell: np.ndarray  # position of the episode's spell
+    order: np.ndarray  # 1, 2, ... within the spell
+    start: np.ndarray  # datetime64[D]
+    end: np.ndarray  # datetime64[D]
+
+
 def build_admissions(
     rng: np.random.Generator, geo: Geography, people: People, risk: Risk
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """HES-like episodes for two financial years, and each patient's prior-year emergency spells and bed days."""
-    n = len(people.age)
+    """HES-like episodes for two financial years, and each patient's prior-year emergency spells and bed days.
+
+    The stages draw from ``rng`` in this order, which fixes the data for a given seed.
+    """
     starts = [np.datetime64(a, "D") for a, _ in par.ADMISSION_YEARS]
     last = np.datetime64(par.ADMISSION_YEARS[-1][1], "D")
+    spells = _draw_spells(rng, people, risk, starts)
+    spells = spells.append(_readmissions(rng, people, risk, spells))
+    spells = _possible_spells(people, spells, last)
+    coding = _code_spells(rng, geo, people, spells)
+    episodes = _split_into_episodes(rng, spells)
+    table = _episode_table(geo, people, spells, coding, episodes)
+    prior_count, prior_bed_days = _prior_emergency_use(len(people.age), spells, since=starts[-1])
+    return table, prior_count, prior_bed_days
+
+
+def _draw_spells(rng: np.random.Generator, people: People, risk: Risk, starts: Sequence[np.datetime64]) -> _Spells:
+    """Index spells of each kind in each financial year: Poisson counts, days uniform over the year."""
+    n = len(people.age)
+    female_16_44 = (~people.male) & (people.age >= 16) & (people.age <= 44)
+    elective_rate = par.ELECTIVE_AGE_RATE[_age_band20(people.age)] * np.exp(0.12 * people.diagnosed.sum(axis=1))
+    rates = (
+        (_EMERGENCY, risk.rate),
+        (_ELECTIVE, elective_rate),
+        (_MATERNITY, np.where(female_16_44, par.MATERNITY_RATE, 0.0)),
+        (_TRANSFER, np.full(n, par.TRANSFER_RATE)),
+    )
     idx_parts: list[np.ndarray] = []
     kind_parts: list[np.ndarray] = []
     day_parts: list[np.ndarray] = []
-    female_16_44 = (~people.male) & (people.age >= 16) & (people.age <= 44)
-    elective_rate = par.ELECTIVE_AGE_RATE[_age_band20(people.age)] * np.exp(0.12 * people.diagnosed.sum(axis=1))
     for start in starts:
-        for spell_kind, lam in (
-            (_EMERGENCY, risk.rate),
-            (_ELECTIVE, elective_rate),
-            (_MATERNITY, np.where(female_16_44, par.MATERNITY_RATE, 0.0)),
-            (_TRANSFER, np.full(n, par.TRANSFER_RATE)),
-        ):
+        for spell_kind, lam in rates:
             counts = rng.poisson(lam)
             who = np.repeat(np.arange(n), counts)
             idx_parts.append(who)
@@ -120,108 +197,105 @@ def build_admissions(
             day_parts.append(start + rng.integers(0, 365, len(who)) * _DAY)
     who = np.concatenate(idx_parts)
     kind = np.concatenate(kind_parts)
-    adm = np.concatenate(day_parts)
-    los = _los(rng, kind, people.age[who], people.frailty[who])
-    # linked emergency readmissions after emergency spells
-    emerg = np.flatnonzero(kind == _EMERGENCY)
-    linked = emerg[rng.random(len(emerg)) < risk.readmit[who[emerg]]]
+    return _Spells(who, kind, np.concatenate(day_parts), _los(rng, kind, people.age[who], people.frailty[who]))
+
+
+def _readmissions(rng: np.random.Generator, people: People, risk: Risk, spells: _Spells) -> _Spells:
+    """Emergency readmissions linked to emergency spells, 0-29 days after discharge (early days likelier)."""
+    emerg = np.flatnonzero(spells.kind == _EMERGENCY)
+    linked = emerg[rng.random(len(emerg)) < risk.readmit[spells.who[emerg]]]
     gap = np.floor(30 * rng.random(len(linked)) ** 1.6).astype(np.int64)
-    r_who = who[linked]
-    r_adm = adm[linked] + (los[linked] + gap) * _DAY
-    r_kind = np.full(len(linked), _EMERGENCY, dtype=np.int8)
-    r_los = _los(rng, r_kind, people.age[r_who], people.frailty[r_who])
-    who = np.concatenate([who, r_who])
-    kind = np.concatenate([kind, r_kind])
-    adm = np.concatenate([adm, r_adm])
-    los = np.concatenate([los, r_los])
+    who = spells.who[linked]
+    kind = np.full(len(linked), _EMERGENCY, dtype=np.int8)
+    adm = spells.adm[linked] + (spells.los[linked] + gap) * _DAY
+    return _Spells(who, kind, adm, _los(rng, kind, people.age[who], people.frailty[who]))
 
-    # drop spells before birth or after the period, then overlapping spells of the same patient
+
+def _possible_spells(people: People, spells: _Spells, last: np.datetime64) -> _Spells:
+    """Spells sorted by patient, date and kind, without those before birth or after ``last`` and without
+    those that start before the patient's previous spell ends."""
     birth = _REF - np.round((people.age + people.birthday_fraction) * 365.25).astype(np.int64) * _DAY
-    keep = (adm <= last) & (adm > birth[who])
-    who, kind, adm, los = who[keep], kind[keep], adm[keep], los[keep]
-    order = np.lexsort((kind, adm, who))
-    who, kind, adm, los = who[order], kind[order], adm[order], los[order]
-    dis = adm + los * _DAY
+    spells = spells.take((spells.adm <= last) & (spells.adm > birth[spells.who]))
+    spells = spells.take(np.lexsort((spells.kind, spells.adm, spells.who)))
     while True:
-        same = np.r_[False, who[1:] == who[:-1]]
-        prev_dis = np.r_[adm[:1], dis[:-1]]
-        clash = same & (adm < prev_dis)
+        same = np.r_[False, spells.who[1:] == spells.who[:-1]]
+        prev_dis = np.r_[spells.adm[:1], spells.dis[:-1]]
+        clash = same & (spells.adm < prev_dis)
         if not clash.any():
-            break
-        ok = ~clash
-        who, kind, adm, los, dis = who[ok], kind[ok], adm[ok], los[ok], dis[ok]
-    n_spells = len(who)
+            return spells
+        spells = spells.take(~clash)
 
-    # admission methods, providers, diagnoses
+
+def _code_spells(rng: np.random.Generator, geo: Geography, people: People, spells: _Spells) -> _Coding:
+    """Admission method, provider, age at admission and diagnoses of each spell."""
+    n_spells = len(spells.who)
     method = np.empty(n_spells, dtype=object)
-    for k, options in (
-        (_EMERGENCY, par.EMERGENCY_METHODS),
-        (_ELECTIVE, par.ELECTIVE_METHODS),
-        (_MATERNITY, (("31", 1.0),)),
-        (_TRANSFER, (("81", 1.0),)),
-    ):
-        sel = kind == k
+    for k, options in _METHODS_BY_KIND:
+        sel = spells.kind == k
         method[sel] = _pick(rng, options, int(sel.sum()))
-    place = geo.practice_place[people.practice[who]]
+    place = geo.practice_place[people.practice[spells.who]]
     shares = np.array([par.PROVIDER_SHARES[p.code] for p in par.PLACES])[place]
     provider = (rng.random(n_spells)[:, None] > np.cumsum(shares, axis=1)).sum(axis=1)
     provider = np.minimum(provider, len(par.PROVIDERS) - 1)
+    elapsed: np.ndarray = _REF - spells.adm
+    whole_years_ago = np.ceil(elapsed / _DAY / 365.25 - people.birthday_fraction[spells.who])
+    age = np.maximum(people.age[spells.who] - np.maximum(0, whole_years_ago.astype(np.int64)), 0)
+    primary = _primary_diagnoses(rng, spells.kind, spells.who, age, people)
+    secondary = _secondary_diagnoses(rng, spells.who, people, primary)
+    return _Coding(method=method, provider=provider, age=age, primary=primary, secondary=secondary)
 
-    age_adm = people.age[who] - np.maximum(
-        0, np.ceil((_REF - adm) / _DAY / 365.25 - people.birthday_fraction[who]).astype(np.int64)
-    )
-    age_adm = np.maximum(age_adm, 0)
-    primary = _primary_diagnoses(rng, kind, who, age_adm, people)
-    secondary = _secondary_diagnoses(rng, who, people, primary)
 
-    # episodes: long spells have more consultant episodes
+def _split_into_episodes(rng: np.random.Generator, spells: _Spells) -> _Episodes:
+    """Consultant episodes that divide each stay evenly: long spells have more (one to five)."""
+    los = spells.los
     n_ep = 1 + np.minimum(rng.poisson(0.05 + los / 15.0), 4)
-    spell = np.repeat(np.arange(n_spells), n_ep)
-    ep_order = np.arange(len(spell)) - np.repeat(np.cumsum(n_ep) - n_ep, n_ep) + 1
-    frac_start = (ep_order - 1) / n_ep[spell]
-    frac_end = ep_order / n_ep[spell]
-    ep_start = adm[spell] + np.floor(los[spell] * frac_start).astype(np.int64) * _DAY
-    ep_end = adm[spell] + np.floor(los[spell] * frac_end).astype(np.int64) * _DAY
+    spell = np.repeat(np.arange(len(los)), n_ep)
+    order = np.arange(len(spell)) - np.repeat(np.cumsum(n_ep) - n_ep, n_ep) + 1
+    frac_start = (order - 1) / n_ep[spell]
+    frac_end = order / n_ep[spell]
+    start = spells.adm[spell] + np.floor(los[spell] * frac_start).astype(np.int64) * _DAY
+    end = spells.adm[spell] + np.floor(los[spell] * frac_end).astype(np.int64) * _DAY
+    return _Episodes(spell=spell, order=order, start=start, end=end)
 
-    spell_order = np.lexsort((who, adm))
+
+def _episode_table(
+    geo: Geography, people: People, spells: _Spells, coding: _Coding, episodes: _Episodes
+) -> pd.DataFrame:
+    """The admissions table: one row an episode, spells numbered in order of admission date."""
+    n_spells = len(spells.who)
     spell_id = np.empty(n_spells, dtype=np.int64)
-    spell_id[spell_order] = np.arange(1, n_spells + 1)
-    practice_codes = geo.practices["practice_code"].to_numpy(dtype=object)
-    lsoa_codes = geo.lsoas["lsoa_code"].to_numpy(dtype=object)
-    pw = who[spell]
-    icd_categories = sorted({*primary, *(c for c in secondary.ravel() if c is not None)})
+    spell_id[np.lexsort((spells.who, spells.adm))] = np.arange(1, n_spells + 1)
+    spell = episodes.spell
+    pw = spells.who[spell]
+    icd_categories = sorted({*coding.primary, *(c for c in coding.secondary.ravel() if c is not None)})
+    diagnoses = [coding.primary[spell], *(coding.secondary[spell, k] for k in range(3))]
     table = pd.DataFrame(
         {
             "spell_id": spell_id[spell],
-            "episode_order": ep_order.astype(np.int64),
+            "episode_order": episodes.order.astype(np.int64),
             "patient_id": (pw + 1).astype(np.int64),
-            "provider_code": categorical(provider[spell], [p for p, _ in par.PROVIDERS]),
-            "admission_method": pd.Categorical(
-                method[spell], categories=sorted({c for opts in _METHOD_OPTIONS for c, _ in opts})
-            ),
-            "admission_date": _ns(adm[spell]),
-            "discharge_date": _ns(dis[spell]),
-            "episode_start": _ns(ep_start),
-            "episode_end": _ns(ep_end),
-            "diag_01": pd.Categorical(primary[spell], categories=icd_categories),
-            "diag_02": pd.Categorical(secondary[spell, 0], categories=icd_categories),
-            "diag_03": pd.Categorical(secondary[spell, 1], categories=icd_categories),
-            "diag_04": pd.Categorical(secondary[spell, 2], categories=icd_categories),
-            "age": age_adm[spell].astype(np.int64),
-            "sex": categorical(np.where(people.male[pw], 0, 1), ["Male", "Female"]),
-            "practice_code": categorical(people.practice[pw], practice_codes),
-            "lsoa_code": categorical(people.lsoa[pw], lsoa_codes),
+            "provider_code": categorical(coding.provider[spell], [p for p, _ in par.PROVIDERS]),
+            "admission_method": pd.Categorical(coding.method[spell], categories=_METHOD_CATEGORIES),
+            "admission_date": _ns(spells.adm[spell]),
+            "discharge_date": _ns(spells.dis[spell]),
+            "episode_start": _ns(episodes.start),
+            "episode_end": _ns(episodes.end),
+            **{f"diag_{k:02d}": pd.Categorical(d, categories=icd_categories) for k, d in enumerate(diagnoses, 1)},
+            "age": coding.age[spell].astype(np.int64),
+            "sex": sex_categorical(people.male[pw]),
+            "practice_code": categorical(people.practice[pw], geo.practice_codes),
+            "lsoa_code": categorical(people.lsoa[pw], geo.lsoa_codes),
         }
     )
-    table = table.sort_values(["spell_id", "episode_order"], ignore_index=True)
-
-    prior = (kind == _EMERGENCY) & (adm >= starts[-1])
-    prior_count = np.bincount(who[prior], minlength=n).astype(np.int64)
-    prior_bed_days = np.bincount(who[prior], weights=los[prior], minlength=n).astype(np.int64)
-    return table, prior_count, prior_bed_days
+    return table.sort_values(["spell_id", "episode_order"], ignore_index=True)
 
 
-_METHOD_OPTIONS = (par.EMERGENCY_METHODS, par.ELECTIVE_METHODS, (("31", 1.0),), (("81", 1.0),))
+def _prior_emergency_use(n: int, spells: _Spells, since: np.datetime64) -> tuple[np.ndarray, np.ndarray]:
+    """Each of the ``n`` patients' emergency spells and their bed days, admitted on or after ``since``."""
+    prior = (spells.kind == _EMERGENCY) & (spells.adm >= since)
+    count = np.bincount(spells.who[prior], minlength=n).astype(np.int64)
+    bed_days = np.bincount(spells.who[prior], weights=spells.los[prior], minlength=n).astype(np.int64)
+    return count, bed_days
 
 
 def _primary_diagnoses(
@@ -358,7 +432,7 @@ _ICD10_TERMS = {
 def build_qof(geo: Geography, people: People) -> pd.DataFrame:
     n_pr = len(geo.practice_list)
     rows = []
-    codes = geo.practices["practice_code"].tolist()
+    codes = geo.practice_codes
     for j, cond in enumerate(par.CONDITIONS):
         eligible = people.age >= cond.qof_min_age
         register = np.bincount(people.practice[eligible & people.diagnosed[:, j]], minlength=n_pr)
@@ -370,8 +444,7 @@ def build_qof(geo: Geography, people: People) -> pd.DataFrame:
         rows,
         columns=["practice_code", "group_code", "condition", "register", "patient_list_type", "practice_list_size"],
     )
-    for col in ("practice_code", "group_code", "condition", "patient_list_type"):
-        out[col] = out[col].astype("str")
+    as_text(out, ["practice_code", "group_code", "condition", "patient_list_type"])
     return out.sort_values(["practice_code", "group_code"], ignore_index=True)
 
 
@@ -382,7 +455,7 @@ def build_registrations(geo: Geography, people: People) -> pd.DataFrame:
     counts = np.bincount(
         (people.practice * 2 + np.where(people.male, 0, 1)) * 20 + quin, minlength=n_pr * 2 * 20
     ).reshape(n_pr, 2, 20)
-    codes = geo.practices["practice_code"].to_numpy(dtype=object)
+    codes = geo.practice_codes
     return pd.DataFrame(
         {
             "extract_date": pd.Timestamp(par.EXTRACT_DATE).as_unit("ns"),
@@ -412,7 +485,7 @@ def build_workforce(rng: np.random.Generator, geo: Geography) -> pd.DataFrame:
         ("GP", "GP Registrar", registrar, 0.9),
         ("Nurses", "Practice Nurse", nurse, 0.6),
     ]
-    codes = geo.practices["practice_code"].to_numpy(dtype=object)
+    codes = geo.practice_codes
     names = geo.practices["practice_name"].to_numpy(dtype=object)
     frames = []
     for group, role, fte, per_person in roles:
@@ -432,6 +505,5 @@ def build_workforce(rng: np.random.Generator, geo: Geography) -> pd.DataFrame:
                 )
             )
     out = pd.concat(frames, ignore_index=True)
-    for col in ("practice_code", "practice_name", "staff_group", "detailed_staff_role", "measure"):
-        out[col] = out[col].astype("str")
+    as_text(out, ["practice_code", "practice_name", "staff_group", "detailed_staff_role", "measure"])
     return out.sort_values(["practice_code", "staff_group", "detailed_staff_role", "measure"], ignore_index=True)

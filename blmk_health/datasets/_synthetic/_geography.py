@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from blmk_health.datasets._synthetic import _constants as par
+from blmk_health.datasets._synthetic._tables import SEXES, as_text
 
 #: Points towards which deprivation rises in each place (town centres; Dunstable/Houghton Regis in
 #: Central Bedfordshire; Bletchley side of central Milton Keynes).
@@ -21,6 +22,9 @@ _DEPRIVATION_POLES = {
 }
 _CRS = "EPSG:27700"
 _INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # letters allowed in the inward code of a UK postcode
+_PLACE_CODES = np.array([p.code for p in par.PLACES])
+_PLACE_NAMES = np.array([p.name for p in par.PLACES])
+_PLACE_INDEX = {p.code: i for i, p in enumerate(par.PLACES)}
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,18 @@ class Geography:
     practice_place: np.ndarray
     practice_xy: np.ndarray
     practice_list: np.ndarray
+
+    @property
+    def practice_codes(self) -> np.ndarray:
+        """The practice codes (object array), in practice-index order."""
+        codes: np.ndarray = self.practices["practice_code"].to_numpy(dtype=object)
+        return codes
+
+    @property
+    def lsoa_codes(self) -> np.ndarray:
+        """The LSOA codes (object array), in LSOA-index order."""
+        codes: np.ndarray = self.lsoas["lsoa_code"].to_numpy(dtype=object)
+        return codes
 
 
 def _sample_in(
@@ -143,36 +159,70 @@ def _age_shares(rng: np.random.Generator, owner: np.ndarray, local_rank: np.ndar
 
 
 def build_geography(rng: np.random.Generator, scale: float) -> Geography:
-    import geopandas as gpd
+    """Small areas (seeds, polygons, deprivation, residents), then practices and clusters, then places.
 
+    The stages draw from ``rng`` in this order, which fixes the data for a given seed.
+    """
     xy, owner, region = _seeds(rng)
     cells = _tessellate(xy, region)
     decile, local_rank, local_decile = _deprivation(rng, xy, owner)
     cell_share = _age_shares(rng, owner, local_rank)
-    size = rng.lognormal(0.0, 0.15, len(xy))
+    pop = _residents(rng, scale, owner, cell_share)
+    sites = _practice_sites(rng, xy, owner, cells)
+    practice_list = _list_sizes(rng, scale, sites.place)
+    open_dates = _open_dates(rng, len(practice_list))
+    return Geography(
+        places=_place_table(owner, pop, sites.place, practice_list),
+        clusters=_cluster_table(sites.cluster, practice_list),
+        practices=_practice_table(sites, practice_list, open_dates),
+        lsoas=_lsoa_table(owner, cells, decile, local_decile, pop),
+        population=_population_table(owner, decile, pop),
+        lsoa_place=owner,
+        lsoa_xy=xy,
+        lsoa_decile=decile,
+        lsoa_local_rank=local_rank,
+        lsoa_cell_share=cell_share,
+        lsoa_pop=pop,
+        practice_place=sites.place,
+        practice_xy=sites.xy,
+        practice_list=practice_list,
+    )
 
-    n_lsoa = len(xy)
-    pop = np.zeros((n_lsoa, 2, 20), dtype=np.int64)
+
+def _residents(rng: np.random.Generator, scale: float, owner: np.ndarray, cell_share: np.ndarray) -> np.ndarray:
+    """(n, 2, 20) residents of each LSOA by sex and band: each place's mid-2018 population shared out
+    multinomially by the LSOAs' sizes (lognormal) and age-sex structures."""
+    size = rng.lognormal(0.0, 0.15, len(owner))
+    pop = np.zeros((len(owner), 2, 20), dtype=np.int64)
     for p, place in enumerate(par.PLACES):
         idx = np.flatnonzero(owner == p)
         w = (size[idx, None, None] * cell_share[idx]).ravel()
         pop[idx] = rng.multinomial(round(place.population_mid2018 * scale), w / w.sum()).reshape(len(idx), 2, 20)
+    return pop
 
-    place_codes = np.array([p.code for p in par.PLACES])
-    place_names = np.array([p.name for p in par.PLACES])
+
+def _lsoa_codes(n: int) -> list[str]:
+    return [f"SYNL{i + 1:04d}" for i in range(n)]
+
+
+def _lsoa_table(
+    owner: np.ndarray, cells: np.ndarray, decile: np.ndarray, local_decile: np.ndarray, pop: np.ndarray
+) -> Any:
+    """The small areas with their polygons (a GeoDataFrame), named after their place and numbered within it."""
+    import geopandas as gpd
+
     counters = np.zeros(len(par.PLACES), dtype=np.int64)
     names = []
     for o in owner:
         counters[o] += 1
         names.append(f"Synthetic {par.PLACES[o].name} {counters[o]:03d}")
-    lsoa_codes = [f"SYNL{i + 1:04d}" for i in range(n_lsoa)]
     totals = pop.sum(axis=2)
-    lsoas = gpd.GeoDataFrame(
+    return gpd.GeoDataFrame(
         {
-            "lsoa_code": pd.array(lsoa_codes, dtype="str"),
+            "lsoa_code": pd.array(_lsoa_codes(len(owner)), dtype="str"),
             "lsoa_name": pd.array(names, dtype="str"),
-            "place_code": pd.array(place_codes[owner], dtype="str"),
-            "place_name": pd.array(place_names[owner], dtype="str"),
+            "place_code": pd.array(_PLACE_CODES[owner], dtype="str"),
+            "place_name": pd.array(_PLACE_NAMES[owner], dtype="str"),
             "imd_decile": decile.astype(np.int64),
             "imd_local_decile": local_decile,
             "population": totals.sum(axis=1),
@@ -182,76 +232,45 @@ def build_geography(rng: np.random.Generator, scale: float) -> Geography:
         geometry=gpd.GeoSeries(cells, crs=_CRS),
     )
 
-    rows = n_lsoa * 2 * 20
-    population = pd.DataFrame(
+
+def _population_table(owner: np.ndarray, decile: np.ndarray, pop: np.ndarray) -> pd.DataFrame:
+    """Residents by LSOA, sex and age band (long layout)."""
+    n_lsoa = len(owner)
+    lsoa_codes = _lsoa_codes(n_lsoa)
+    return pd.DataFrame(
         {
             "lsoa_code": pd.Categorical(np.repeat(lsoa_codes, 40), categories=lsoa_codes),
-            "place_code": pd.array(np.repeat(place_codes[owner], 40), dtype="str"),
+            "place_code": pd.array(np.repeat(_PLACE_CODES[owner], 40), dtype="str"),
             "imd_decile": np.repeat(decile, 40),
-            "sex": pd.Categorical(np.tile(np.repeat(["Male", "Female"], 20), n_lsoa), categories=["Male", "Female"]),
+            "sex": pd.Categorical(np.tile(np.repeat(SEXES, 20), n_lsoa), categories=list(SEXES)),
             "age_band": pd.Categorical(np.tile(par.BAND_LABELS, 2 * n_lsoa), categories=list(par.BAND_LABELS)),
             "start_age": np.tile(par.BAND_STARTS, 2 * n_lsoa),
-            "population": pop.reshape(rows),
+            "population": pop.reshape(n_lsoa * 2 * 20),
         }
     )
 
-    clusters, practices, practice_place, practice_xy, practice_list = _practices(
-        rng, scale, xy, owner, cells, place_codes, place_names
-    )
-    registered = np.bincount(practice_place, weights=practice_list, minlength=len(par.PLACES)).astype(np.int64)
-    places = pd.DataFrame(
-        {
-            "place_code": pd.array(place_codes, dtype="str"),
-            "place_name": pd.array(place_names, dtype="str"),
-            "icb_code": pd.array([par.ICB_CODE] * len(par.PLACES), dtype="str"),
-            "icb_name": pd.array([par.ICB_NAME] * len(par.PLACES), dtype="str"),
-            "population_mid2018": np.array([p.population_mid2018 for p in par.PLACES], dtype=np.int64),
-            "synthetic_population": np.bincount(owner, weights=totals.sum(axis=1)).astype(np.int64),
-            "registered_patients": registered,
-            "n_lsoas": np.bincount(owner, minlength=len(par.PLACES)).astype(np.int64),
-        }
-    )
-    return Geography(
-        places=places,
-        clusters=clusters,
-        practices=practices,
-        lsoas=lsoas,
-        population=population,
-        lsoa_place=owner,
-        lsoa_xy=xy,
-        lsoa_decile=decile,
-        lsoa_local_rank=local_rank,
-        lsoa_cell_share=cell_share,
-        lsoa_pop=pop,
-        practice_place=practice_place,
-        practice_xy=practice_xy,
-        practice_list=practice_list,
-    )
+
+@dataclass(frozen=True)
+class _Sites:
+    """Where the practices are."""
+
+    place: np.ndarray  # place index of each practice
+    cluster: np.ndarray  # cluster index of each practice
+    xy: np.ndarray  # (n, 2) location
 
 
-def _practices(
-    rng: np.random.Generator,
-    scale: float,
-    lsoa_xy: np.ndarray,
-    owner: np.ndarray,
-    cells: np.ndarray,
-    place_codes: np.ndarray,
-    place_names: np.ndarray,
-) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
+def _practice_sites(rng: np.random.Generator, lsoa_xy: np.ndarray, owner: np.ndarray, cells: np.ndarray) -> _Sites:
+    """Practices scattered around their cluster's centre, each inside an LSOA of the cluster's place."""
     import shapely
 
-    place_index = {p.code: i for i, p in enumerate(par.PLACES)}
-    cl_rows = []
     pr_place: list[int] = []
     pr_cluster: list[int] = []
     pr_xy: list[np.ndarray] = []
     for k, cl in enumerate(par.CLUSTERS):
-        p = place_index[cl.place_code]
-        cl_rows.append((cl.code, cl.name, cl.place_code, par.PLACES[p].name, cl.n_practices))
+        p = _PLACE_INDEX[cl.place_code]
         pts = rng.normal(loc=cl.centre, scale=cl.spread, size=(cl.n_practices, 2))
-        place_cells = cells[owner == p]
         inside = np.zeros(len(pts), dtype=bool)
-        for cell in place_cells:
+        for cell in cells[owner == p]:
             inside |= shapely.contains_xy(cell, pts[:, 0], pts[:, 1])
         if not inside.all():  # move stray practices to the nearest LSOA seed of the place
             seeds = lsoa_xy[owner == p]
@@ -260,11 +279,12 @@ def _practices(
         pr_xy.append(pts)
         pr_place += [p] * cl.n_practices
         pr_cluster += [k] * cl.n_practices
-    practice_place = np.array(pr_place)
-    practice_cluster = np.array(pr_cluster)
-    practice_xy = np.concatenate(pr_xy)
-    n = len(practice_place)
+    return _Sites(place=np.array(pr_place), cluster=np.array(pr_cluster), xy=np.concatenate(pr_xy))
 
+
+def _list_sizes(rng: np.random.Generator, scale: float, practice_place: np.ndarray) -> np.ndarray:
+    """Registered patients of each practice: its place's total shared out by lognormal weights (one or more each)."""
+    n = len(practice_place)
     weights = rng.lognormal(0.0, 0.45, n)
     practice_list = np.zeros(n, dtype=np.int64)
     for p, place in enumerate(par.PLACES):
@@ -272,43 +292,77 @@ def _practices(
         total = max(round(place.registered * scale), len(idx))
         w = weights[idx] / weights[idx].sum()
         practice_list[idx] = 1 + rng.multinomial(total - len(idx), w)
+    return practice_list
 
-    codes = [f"SYN{i + 1:03d}" for i in range(n)]
-    within = np.zeros(n, dtype=np.int64)
-    seen: dict[int, int] = {}
-    for i, k in enumerate(practice_cluster):
-        seen[k] = seen.get(k, 0) + 1
-        within[i] = seen[k]
-    names = [f"Synthetic {par.CLUSTERS[k].name} Practice {w}" for k, w in zip(practice_cluster, within, strict=True)]
-    postcodes = [
-        f"{par.PLACES[p].postcode_area} {1 + i % 9}{_INWARD_LETTERS[(i // 9) % 20]}{_INWARD_LETTERS[(i * 7) % 20]}"
-        for i, p in enumerate(practice_place)
-    ]
+
+def _open_dates(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Opening dates (datetime64[ns]) uniform from the start of the NHS (5 July 1948) to 2015."""
     first = dt.date(1948, 7, 5).toordinal()
     open_days = rng.integers(first, dt.date(2015, 12, 31).toordinal(), n)
-    open_dates = np.array([np.datetime64(dt.date.fromordinal(int(d)), "D") for d in open_days]).astype("datetime64[ns]")
-    practices = pd.DataFrame(
+    return np.array([np.datetime64(dt.date.fromordinal(int(d)), "D") for d in open_days]).astype("datetime64[ns]")
+
+
+def _practice_table(sites: _Sites, practice_list: np.ndarray, open_dates: np.ndarray) -> pd.DataFrame:
+    """The practices: codes ``SYN001``..., names numbered within their cluster, made-up postcodes."""
+    n = len(practice_list)
+    within = np.zeros(n, dtype=np.int64)
+    seen: dict[int, int] = {}
+    for i, k in enumerate(sites.cluster):
+        seen[k] = seen.get(k, 0) + 1
+        within[i] = seen[k]
+    names = [f"Synthetic {par.CLUSTERS[k].name} Practice {w}" for k, w in zip(sites.cluster, within, strict=True)]
+    postcodes = [
+        f"{par.PLACES[p].postcode_area} {1 + i % 9}{_INWARD_LETTERS[(i // 9) % 20]}{_INWARD_LETTERS[(i * 7) % 20]}"
+        for i, p in enumerate(sites.place)
+    ]
+    return pd.DataFrame(
         {
-            "practice_code": pd.array(codes, dtype="str"),
+            "practice_code": pd.array([f"SYN{i + 1:03d}" for i in range(n)], dtype="str"),
             "practice_name": pd.array(names, dtype="str"),
-            "cluster_code": pd.array([par.CLUSTERS[k].code for k in practice_cluster], dtype="str"),
-            "cluster_name": pd.array([par.CLUSTERS[k].name for k in practice_cluster], dtype="str"),
-            "place_code": pd.array(place_codes[practice_place], dtype="str"),
-            "place_name": pd.array(place_names[practice_place], dtype="str"),
+            "cluster_code": pd.array([par.CLUSTERS[k].code for k in sites.cluster], dtype="str"),
+            "cluster_name": pd.array([par.CLUSTERS[k].name for k in sites.cluster], dtype="str"),
+            "place_code": pd.array(_PLACE_CODES[sites.place], dtype="str"),
+            "place_name": pd.array(_PLACE_NAMES[sites.place], dtype="str"),
             "icb_code": pd.array([par.ICB_CODE] * n, dtype="str"),
             "icb_name": pd.array([par.ICB_NAME] * n, dtype="str"),
             "list_size": practice_list,
             "postcode": pd.array(postcodes, dtype="str"),
             "open_date": open_dates,
-            "easting": practice_xy[:, 0].round(0),
-            "northing": practice_xy[:, 1].round(0),
+            "easting": sites.xy[:, 0].round(0),
+            "northing": sites.xy[:, 1].round(0),
         }
     )
-    clusters = pd.DataFrame(
-        cl_rows, columns=["cluster_code", "cluster_name", "place_code", "place_name", "n_practices"]
-    )
-    for col in ("cluster_code", "cluster_name", "place_code", "place_name"):
-        clusters[col] = clusters[col].astype("str")
+
+
+def _cluster_table(practice_cluster: np.ndarray, practice_list: np.ndarray) -> pd.DataFrame:
+    """The GP clusters with their place, number of practices and registered patients."""
+    rows = [
+        (cl.code, cl.name, cl.place_code, par.PLACES[_PLACE_INDEX[cl.place_code]].name, cl.n_practices)
+        for cl in par.CLUSTERS
+    ]
+    clusters = pd.DataFrame(rows, columns=["cluster_code", "cluster_name", "place_code", "place_name", "n_practices"])
+    as_text(clusters, ["cluster_code", "cluster_name", "place_code", "place_name"])
     clusters["n_practices"] = clusters["n_practices"].astype(np.int64)
     clusters["list_size"] = np.bincount(practice_cluster, weights=practice_list).astype(np.int64)
-    return clusters, practices, practice_place, practice_xy, practice_list
+    return clusters
+
+
+def _place_table(
+    owner: np.ndarray, pop: np.ndarray, practice_place: np.ndarray, practice_list: np.ndarray
+) -> pd.DataFrame:
+    """The four places with their real mid-2018 population and the synthetic residents and patients."""
+    n_places = len(par.PLACES)
+    return pd.DataFrame(
+        {
+            "place_code": pd.array(_PLACE_CODES, dtype="str"),
+            "place_name": pd.array(_PLACE_NAMES, dtype="str"),
+            "icb_code": pd.array([par.ICB_CODE] * n_places, dtype="str"),
+            "icb_name": pd.array([par.ICB_NAME] * n_places, dtype="str"),
+            "population_mid2018": np.array([p.population_mid2018 for p in par.PLACES], dtype=np.int64),
+            "synthetic_population": np.bincount(owner, weights=pop.sum(axis=(1, 2))).astype(np.int64),
+            "registered_patients": np.bincount(practice_place, weights=practice_list, minlength=n_places).astype(
+                np.int64
+            ),
+            "n_lsoas": np.bincount(owner, minlength=n_places).astype(np.int64),
+        }
+    )

@@ -7,8 +7,7 @@ import pandas as pd
 
 from blmk_health.datasets._synthetic import _constants as par
 from blmk_health.datasets._synthetic._geography import Geography
-
-_SEXES = ("Male", "Female")
+from blmk_health.datasets._synthetic._tables import SEXES
 
 
 def base_mortality(sex: str) -> np.ndarray:
@@ -68,7 +67,7 @@ def build_deaths(rng: np.random.Generator, geo: Geography) -> pd.DataFrame:
     years = par.DEATHS_PERIOD[1] - par.DEATHS_PERIOD[0] + 1
     n_lsoa = len(geo.lsoa_place)
     deaths = np.zeros((n_lsoa, 2, 20), dtype=np.int64)
-    for s, sex in enumerate(_SEXES):
+    for s, sex in enumerate(SEXES):
         for p, place in enumerate(par.PLACES):
             base = base_mortality(sex) * par.PLACE_MORTALITY[place.code]
             beta = solve_beta(par.SII_TARGET[(place.code, sex)], base)

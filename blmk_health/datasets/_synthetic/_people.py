@@ -10,6 +10,7 @@ from scipy.special import ndtr
 
 from blmk_health.datasets._synthetic import _constants as par
 from blmk_health.datasets._synthetic._geography import Geography
+from blmk_health.datasets._synthetic._tables import SEXES, as_text
 
 #: Catchment length scale (metres) of a practice, by place.
 _CATCHMENT = {"E06000055": 2_500.0, "E06000056": 3_500.0, "E06000032": 1_200.0, "E06000042": 2_000.0}
@@ -42,13 +43,19 @@ def prevalence_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return base, dx, slopes
 
 
+def deprivation_multiplier(slope: float | np.ndarray, decile: np.ndarray | int) -> np.ndarray:
+    """``exp(slope * (5.5 - decile))``: above 1 in the more deprived half for a positive slope."""
+    out: np.ndarray = np.exp(np.asarray(slope) * (5.5 - np.asarray(decile)))
+    return out
+
+
 def true_prevalence(base: np.ndarray, slope: float | np.ndarray, decile: np.ndarray | int) -> np.ndarray:
-    out: np.ndarray = np.minimum(base * np.exp(np.asarray(slope) * (5.5 - np.asarray(decile))), par.MAX_PREVALENCE)
+    out: np.ndarray = np.minimum(base * deprivation_multiplier(slope, decile), par.MAX_PREVALENCE)
     return out
 
 
 def diagnosed_share(dx: np.ndarray, decile: np.ndarray | int) -> np.ndarray:
-    out: np.ndarray = np.minimum(dx * np.exp(par.DIAGNOSIS_DEPRIVATION_SLOPE * (5.5 - np.asarray(decile))), 1.0)
+    out: np.ndarray = np.minimum(dx * deprivation_multiplier(par.DIAGNOSIS_DEPRIVATION_SLOPE, decile), 1.0)
     return out
 
 
@@ -132,7 +139,7 @@ def prevalence_rates_table() -> pd.DataFrame:
     rows = []
     ends = [*(int(s) - 1 for s in par.PREV_BAND_STARTS[1:]), None]
     for j, cond in enumerate(par.CONDITIONS):
-        for s, sex in enumerate(("Male", "Female")):
+        for s, sex in enumerate(SEXES):
             for b, label in enumerate(par.PREV_BAND_LABELS):
                 for d in range(1, 11):
                     rows.append(
@@ -144,7 +151,7 @@ def prevalence_rates_table() -> pd.DataFrame:
                             ends[b],
                             d,
                             float(base[j, s, b]),
-                            float(np.exp(slopes[j] * (5.5 - d))),
+                            float(deprivation_multiplier(slopes[j], d)),
                             float(true_prevalence(base[j, s, b], slopes[j], d)),
                             float(diagnosed_share(dx[j, s, b], d)),
                             cond.status,
@@ -166,8 +173,7 @@ def prevalence_rates_table() -> pd.DataFrame:
             "status",
         ],
     )
-    for col in ("condition", "sex", "age_band", "status"):
-        out[col] = out[col].astype("str")
+    as_text(out, ["condition", "sex", "age_band", "status"])
     out["end_age"] = out["end_age"].astype("Int64")
     out["expected_diagnosed_prevalence"] = out["prevalence"] * out["p_diagnosed"]
     return out
