@@ -75,8 +75,8 @@ def prepare(
 ) -> Prepared:
     """Check the arguments every table-taking function shares, and wrap ``data``.
 
-    ``columns`` are ``(argument, column)`` pairs that must exist (``None`` columns are skipped),
-    ``numeric`` those that must also be numeric, ``not_in_by`` columns that may not be grouping columns
+    ``columns`` and ``numeric`` are ``(argument, column)`` pairs that must exist (``None`` columns are
+    skipped), those in ``numeric`` numeric too; ``not_in_by`` columns that may not be grouping columns
     too. ``confidence`` is one level or the pair (0.95, 0.998) (any levels with ``any_levels``);
     ``multiplier`` must be a positive number; ``seed`` and ``repetitions`` are checked when given.
     ``outputs`` are the result's column names (or a function of the parsed confidence giving them):
@@ -97,7 +97,7 @@ def prepare(
     mult = 1.0 if multiplier is UNUSED else check_positive_number(multiplier, "multiplier")
     reps = None if repetitions is UNUSED else check_repetitions(repetitions)
     rng = None if seed is UNUSED else check_seed(seed)
-    present = [(arg, col) for arg, col in columns if col is not None]
+    present = list(dict.fromkeys((arg, col) for arg, col in [*numeric, *columns] if col is not None))
     require_columns(frame, [*present, *[("by", c) for c in by_cols]])
     for arg, col in not_in_by:
         if col is not None and col in by_cols:

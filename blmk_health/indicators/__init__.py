@@ -16,8 +16,8 @@ same kind of frame, with the reference package's column names and suppression ru
 """
 
 from blmk_health.indicators import ci
+from blmk_health.indicators._catalogue import catalogue
 from blmk_health.indicators._le_gap import le_gap
-from blmk_health.indicators.catalogue import catalogue
 from blmk_health.indicators.life_expectancy import healthy_life_expectancy, life_expectancy
 from blmk_health.indicators.quantiles import quantiles
 from blmk_health.indicators.rates import crude_rate, mean, proportion

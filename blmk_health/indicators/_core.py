@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 from blmk_health._confidence import Confidence
 from blmk_health._frames import TMP, Constant, Frame, Integers, float_array, grouped_sums
+from blmk_health.indicators import ci
 
 __all__ = [
     "METADATA",
@@ -23,6 +24,7 @@ __all__ = [
     "group_ids",
     "keys_of",
     "metadata_columns",
+    "normal_limits",
     "poisson_method",
     "sum_with_missing",
 ]
@@ -88,6 +90,16 @@ def poisson_method(observed: FloatArray, threshold: float = 10) -> npt.NDArray[n
 def keys_of(eager: nw.DataFrame[Any], by: list[str]) -> nw.DataFrame[Any] | None:
     """The ``by`` columns of an aggregate (``None`` when ungrouped)."""
     return eager.select(by) if by else None
+
+
+def normal_limits(confidence: Confidence, value: FloatArray, se: FloatArray) -> dict[str, FloatArray]:
+    """``value -/+ z se`` at every requested level (z the exact normal quantile), named as the reference does."""
+    out: dict[str, FloatArray] = {}
+    for level, (lower, upper) in zip(confidence.levels, confidence.names(), strict=True):
+        z = ci.z_value(level)
+        out[lower] = value - z * se
+        out[upper] = value + z * se
+    return out
 
 
 def counts(values: FloatArray, integer: bool) -> FloatArray | Integers:

@@ -11,12 +11,11 @@ import narwhals.stable.v2 as nw
 import numpy as np
 import numpy.typing as npt
 
-from blmk_health._confidence import Confidence
-from blmk_health._frames import TMP, Frame, assemble, collect_small, float_array
+from blmk_health._frames import TMP, Frame, assemble, collect_small, float_array, is_integer_column
 from blmk_health._inputs import Prepared, check_whole_number, prepare
 from blmk_health._validation import Check, check_choice, check_values, describe_values
 from blmk_health.indicators import ci
-from blmk_health.indicators._core import METADATA, FloatArray, group_ids, metadata_columns
+from blmk_health.indicators._core import METADATA, FloatArray, counts, group_ids, metadata_columns, normal_limits
 from blmk_health.indicators._life_table import MAX_HALF_WIDTH, BandTable, band_table, chiang, group_problems
 from blmk_health.indicators._sii_core import MAX_QUANTILES, MIN_QUANTILES, sii_arrays
 from blmk_health.indicators.life_expectancy import LE_METHOD
@@ -146,7 +145,7 @@ def le_gap(
     numeric = [("deaths", deaths), ("population", population), ("deprivation", deprivation)]
     prepared = prepare(
         data,
-        columns=[*numeric, ("age_band", age_band), ("area", area)],
+        columns=[("age_band", age_band), ("area", area)],
         numeric=numeric,
         by=by,
         confidence=confidence,
@@ -166,7 +165,8 @@ def le_gap(
     result = assemble(deciles.group_keys, gaps, prepared.frame)
     if not return_deciles:
         return result
-    return result, _decile_table(deciles, table, prepared, metadata)
+    integer = (is_integer_column(prepared.frame, deaths), is_integer_column(prepared.frame, population))
+    return result, _decile_table(deciles, table, prepared, metadata, integer)
 
 
 def _with_quantiles(prepared: Prepared, deprivation: str, kind: str, n_q: int, area: str | None) -> Frame:
@@ -263,17 +263,8 @@ def _gap_columns(method: str, deciles: _Deciles, prepared: Prepared) -> dict[str
     gap = grids["e"][:, -1] - grids["e"][:, 0]
     se_gap = np.sqrt(grids["se"][:, -1] ** 2 + grids["se"][:, 0] ** 2)
     columns["value"] = gap
-    columns.update(_limits(conf, gap, se_gap))
+    columns.update(normal_limits(conf, gap, se_gap))
     return columns
-
-
-def _limits(conf: Confidence, value: FloatArray, se: FloatArray) -> dict[str, FloatArray]:
-    out: dict[str, FloatArray] = {}
-    for level, (lower, upper) in zip(conf.levels, conf.names(), strict=True):
-        z = ci.z_value(level)
-        out[lower] = value - z * se
-        out[upper] = value + z * se
-    return out
 
 
 def _gap_metadata(method: str, deciles: _Deciles, prepared: Prepared) -> dict[str, Any]:
@@ -288,17 +279,19 @@ def _gap_metadata(method: str, deciles: _Deciles, prepared: Prepared) -> dict[st
     return metadata_columns(len(deciles.missing), prepared.confidence, stats, text)
 
 
-def _decile_table(deciles: _Deciles, table: BandTable, prepared: Prepared, metadata: bool) -> Any:
+def _decile_table(
+    deciles: _Deciles, table: BandTable, prepared: Prepared, metadata: bool, integer: tuple[bool, bool]
+) -> Any:
     """One row per group and quantile: populations, deaths, life expectancy at birth and its limits."""
     d, p = table.values["deaths"], table.values["population"]
     out: dict[str, Any] = {
         "quantile": deciles.quantile,
-        "population": np.nansum(p, axis=1),
-        "deaths": np.nansum(d, axis=1),
+        "population": counts(np.nansum(p, axis=1), integer[1]),
+        "deaths": counts(np.nansum(d, axis=1), integer[0]),
         "value": deciles.value,
         "se": deciles.se0,
     }
-    out.update(_limits(prepared.confidence, deciles.e0, deciles.se0))
+    out.update(normal_limits(prepared.confidence, deciles.e0, deciles.se0))
     if metadata:
         text = np.full(len(deciles.quantile), _AT_BIRTH, dtype=object)
         text = np.where(deciles.wide, f"{_AT_BIRTH}: value suppressed, 95% CI wider than 20 years", text)

@@ -10,13 +10,12 @@ import narwhals.stable.v2 as nw
 import numpy as np
 import numpy.typing as npt
 
-from blmk_health._confidence import Confidence
-from blmk_health._frames import assemble
+from blmk_health._frames import assemble, is_integer_column
 from blmk_health._inputs import Prepared, prepare
 from blmk_health._validation import Check, check_values, describe_values
 from blmk_health.errors import DomainError
 from blmk_health.indicators import ci
-from blmk_health.indicators._core import METADATA, FloatArray, metadata_columns
+from blmk_health.indicators._core import METADATA, FloatArray, counts, metadata_columns, normal_limits
 from blmk_health.indicators._life_table import (
     MAX_HALF_WIDTH,
     Bands,
@@ -72,7 +71,7 @@ def _le_arguments(
     numeric = [("deaths", deaths), ("population", population), *extra]
     return prepare(
         data,
-        columns=[*numeric, ("age_band", age_band)],
+        columns=[("age_band", age_band)],
         numeric=numeric,
         by=by,
         not_in_by=[("age_band", age_band)],
@@ -118,16 +117,6 @@ def _estimates(values: FloatArray, se: FloatArray, life: LifeTable, problems: An
     value = np.where(blank, np.nan, values[rows.group, rows.band])
     error = np.where(blank | extinct, np.nan, se[rows.group, rows.band])
     return _Estimates(value, error, blank, extinct)
-
-
-def _limit_columns(conf: Confidence, value: FloatArray, se: FloatArray) -> dict[str, FloatArray]:
-    """``value -/+ z se`` at every requested level, named as the reference names them."""
-    out: dict[str, FloatArray] = {}
-    for level, (lower, upper) in zip(conf.levels, conf.names(), strict=True):
-        z = ci.z_value(level)
-        out[lower] = value - z * se
-        out[upper] = value + z * se
-    return out
 
 
 def _statistic(
@@ -275,10 +264,13 @@ def life_expectancy(
     with np.errstate(invalid="ignore"):
         wide = ~est.blank & ~est.extinct & ~(ci.z_value(0.95) * est.se <= MAX_HALF_WIDTH)
     columns: dict[str, Any] = {age_band: rows.labels, "value": np.where(wide, np.nan, est.value)}
-    columns.update(_limit_columns(prepared.confidence, est.value, est.se))
+    columns.update(normal_limits(prepared.confidence, est.value, est.se))
+    frame = prepared.frame
     with np.errstate(invalid="ignore"):
-        columns["pops_used"] = np.cumsum(p[:, ::-1], axis=1)[:, ::-1][rows.group, rows.band]
-        columns["dths_used"] = np.cumsum(d[:, ::-1], axis=1)[:, ::-1][rows.group, rows.band]
+        used = {"pops_used": (p, population), "dths_used": (d, deaths)}
+        for name, (grid, column) in used.items():
+            total = np.cumsum(grid[:, ::-1], axis=1)[:, ::-1][rows.group, rows.band]
+            columns[name] = counts(total, is_integer_column(frame, column))
     if metadata:
         statistic = _statistic("life expectancy", table, rows, problems, est, wide)
         columns.update(metadata_columns(len(rows.group), prepared.confidence, statistic, LE_METHOD))
@@ -384,7 +376,7 @@ def healthy_life_expectancy(
     rows = _rows(table, index)
     est = _estimates(hle, se, life, problems, rows)
     out: dict[str, Any] = {age_band: rows.labels, "value": est.value}
-    out.update(_limit_columns(prepared.confidence, est.value, est.se))
+    out.update(normal_limits(prepared.confidence, est.value, est.se))
     out["life_expectancy"] = np.where(est.blank, np.nan, life.e[rows.group, rows.band])
     if metadata:
         statistic = _statistic("healthy life expectancy", table, rows, problems, est)

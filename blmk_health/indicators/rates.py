@@ -263,7 +263,6 @@ def _count_ratio(
     """
     prepared = prepare(
         data,
-        columns=[("x", x), ("n", n)],
         numeric=[("x", x), ("n", n)],
         by=by,
         confidence=confidence,
@@ -356,7 +355,6 @@ def mean(
     """
     prepared = prepare(
         data,
-        columns=[("x", x)],
         numeric=[("x", x)],
         by=by,
         confidence=confidence,

@@ -301,7 +301,6 @@ def sii(
     cols = _columns_used(vt, quantile, population, value, x, lower_cl, upper_cl, se, transform)
     prepared = prepare(
         data,
-        columns=cols.named(),
         numeric=cols.named(),
         by=by,
         confidence=confidence,

@@ -200,7 +200,7 @@ def _dsr_arguments(
     numeric = [("x", x), ("n", n), ("std_pop", None if use_esp else std_pop), ("event_frequency", frequency)]
     prepared = prepare(
         frame,
-        columns=[*numeric, ("age_band", age_band)],
+        columns=[("age_band", age_band)],
         numeric=numeric,
         by=by,
         not_in_by=[("age_band", age_band)],
@@ -460,7 +460,7 @@ def isr(
     numeric = [("x", x_col), ("n", n), ("x_ref", x_ref), ("n_ref", n_ref)]
     prepared = prepare(
         data,
-        columns=[*numeric, ("age_band", age_band)],
+        columns=[("age_band", age_band)],
         numeric=numeric,
         by=by,
         not_in_by=[("age_band", age_band)],
