@@ -29,6 +29,7 @@ class BandScheme:
     keys: tuple[Any, ...]
     names: dict[Any, str]
     description: str
+    fix: str = "add the missing bands with a count of 0"
 
     @property
     def n(self) -> int:
@@ -47,7 +48,12 @@ def esp_weights(frame: Frame, age_band: str) -> tuple[Any, Any, BandScheme]:
 
     columns = recode(frame, age_band, build)
     bands = found[0]
-    scheme = BandScheme(bands.starts, bands.names, f"the 2013 European Standard Population ({bands.n} bands)")
+    scheme = BandScheme(
+        bands.starts,
+        bands.names,
+        f"the 2013 European Standard Population ({bands.n} bands)",
+        "add the missing bands with a count of 0 (a band with no events still has its population)",
+    )
     return columns["weight"], columns["start"], scheme
 
 
@@ -56,7 +62,12 @@ def scheme_of_data(frame: Frame, age_band: str) -> BandScheme:
     column = nw.col(age_band).cast(nw.String)
     labels = collect_small(frame.frame.select(column.alias(age_band)).unique()).get_column(age_band).to_list()
     keys = tuple(sorted((v for v in labels if v is not None), key=str))
-    return BandScheme(keys, {k: str(k) for k in keys}, f"the {len(keys)} bands found in the data")
+    return BandScheme(
+        keys,
+        {k: str(k) for k in keys},
+        f"the {len(keys)} bands found in the data",
+        "add the missing bands with a count of 0 and their populations, so that their expected events count",
+    )
 
 
 def raise_band_problems(
@@ -76,10 +87,13 @@ def raise_band_problems(
     that make a row unique within a band (e.g. the event frequency).
     """
     keys = [*by, band, *extra_keys]
-    text = nw.col(label).cast(nw.String)
+    text = f"{TMP}label"
+    labelled = rows.frame.with_columns(nw.col(label).cast(nw.String).alias(text))
     table = collect(
-        rows.frame.group_by(keys).agg(
-            nw.len().alias(f"{TMP}rows"), text.min().alias(f"{TMP}first"), text.max().alias(f"{TMP}last")
+        labelled.group_by(keys).agg(
+            nw.len().alias(f"{TMP}rows"),
+            nw.col(text).min().alias(f"{TMP}first"),
+            nw.col(text).max().alias(f"{TMP}last"),
         ),
         rows,
     ).to_pandas()
@@ -118,8 +132,7 @@ def _raise_missing(table: Any, by: list[str], band: str, scheme: BandScheme, arg
     if not lacking:  # pragma: no cover - callers only come here when a count was off
         msg = f"internal: {argument} was flagged but no band is missing"
         raise AssertionError(msg)
-    fix = "add the missing bands with a count of 0, or use bands that match the standard"
-    raise SchemaError(missing_bands_message(argument, lacking, len(lacking), scheme.description, fix))
+    raise SchemaError(missing_bands_message(argument, lacking, len(lacking), scheme.description, scheme.fix))
 
 
 def band_counts_off(n_bands: Any, n_rows: Any, scheme: BandScheme | None) -> bool:

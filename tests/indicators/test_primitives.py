@@ -10,10 +10,10 @@ import pytest
 from scipy import stats
 
 import blmk_health as bh
+from blmk_health._age_bands import match_esp2013
+from blmk_health._confidence import format_multiplier, parse_confidence
 from blmk_health.errors import DomainError, InputError, SchemaError
 from blmk_health.indicators import ci
-from blmk_health._confidence import format_multiplier, parse_confidence
-from blmk_health._age_bands import match_esp2013
 
 
 def test_z_value_is_exact_quantile() -> None:
