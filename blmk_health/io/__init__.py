@@ -2,11 +2,18 @@
 
 Each reader maps the publisher's column names explicitly to documented snake_case columns, parses
 dates to ``datetime64[ns]`` and counts to nullable integers, accepts a path or a file-like object, and
-raises :class:`~blmk_health.errors.SchemaError` for a file of the wrong kind (naming the columns it
-expected and those it found), with line numbers for malformed rows and values, and
-:class:`~blmk_health.errors.ReferenceDataError` for malformed codes. No row is dropped silently: a
-filtered read reports the rows it left out in ``attrs["dropped"]`` (and logs them to
-``blmk_health.io`` at INFO level).
+raises :class:`~blmk_health.errors.DataFileError` (also a ``FileNotFoundError``) for a path where no
+file can be read, naming the file it expected there, :class:`~blmk_health.errors.SchemaError` for a
+file of the wrong kind (naming the columns it expected and those it found), with line numbers for
+malformed rows and values, and :class:`~blmk_health.errors.ReferenceDataError` for malformed codes.
+No row is dropped silently: a filtered read reports the rows it left out in ``attrs["dropped"]`` (and
+logs them to ``blmk_health.io`` at INFO level).
+
+The readers are pandas-only by design: they parse files (small, published tables) row by row, so that
+every error can name its line, and return pandas DataFrames (a GeoDataFrame for boundaries), which
+every other function of the library accepts as they are; convert them (``polars.from_pandas``, ...)
+if you work in another library. :func:`read_epcn` also takes the two ePCN sheets as data frames of
+any kind narwhals supports (``pd.read_excel`` output, say), and its own output back.
 
 Examples
 --------

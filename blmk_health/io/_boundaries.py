@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from blmk_health._validation import describe_values
-from blmk_health.errors import DomainError, ReferenceDataError, SchemaError
-from blmk_health.io._common import CODE_PATTERNS, Source, _head, _name
+from blmk_health.errors import DomainError, SchemaError
+from blmk_health.io._common import Source, check_codes, check_source, numbered, peek, reject_rows, source_name
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -22,6 +22,10 @@ _CODE = re.compile(r"(?:[a-z]+\d{0,2}cd|gss_?code|area_?code|code|id)", re.IGNOR
 _NAME = re.compile(r"(?:[a-z]+\d{0,2}nm|area_?name|name)", re.IGNORECASE)
 _KIND_OF_PREFIX = {"lsoa": "lsoa", "msoa": "msoa", "lad": "la", "ltla": "la", "utla": "la", "la": "la"}
 _GEOGRAPHIC = ("GeoJSON", "TopoJSON", "GeoJSONSeq")
+_FILE = (
+    "a boundary file (GeoJSON, TopoJSON, GeoPackage, Shapefile, GeoParquet, or a File Geodatabase folder), "
+    "such as those of the ONS Open Geography Portal (https://geoportal.statistics.gov.uk)"
+)
 
 
 _GENERIC = ("code", "gsscode", "gss_code", "areacode", "area_code", "id", "name", "areaname", "area_name")
@@ -37,12 +41,23 @@ def _pick(columns: list[str], pattern: re.Pattern[str]) -> str | None:
     return matches[0] if matches else None
 
 
+def _is_dataset_folder(path: str) -> bool:
+    """Folders GDAL reads as one dataset: a File Geodatabase (``.gdb``) or a folder of Shapefiles."""
+    return path.casefold().rstrip("/\\").endswith(".gdb") or any(
+        name.casefold().endswith(".shp") for name in os.listdir(path)
+    )
+
+
 def _read(source: Source, layer: str | int | None) -> tuple[gpd.GeoDataFrame, str]:
+    check_source(source, "path", _FILE, folder=_is_dataset_folder, urls=True)
     import geopandas as gpd
     import pyogrio
 
-    head = _head(source, 4)
-    suffix = os.fspath(source).casefold() if isinstance(source, (str, os.PathLike)) else ""
+    if isinstance(source, (str, os.PathLike)):
+        suffix = os.fspath(source).casefold()
+        head = peek(source, 4) if os.path.isfile(source) else b""  # a folder GDAL reads, or a GDAL path
+    else:
+        suffix, head = "", peek(source, 4)
     if head == b"PAR1" or suffix.endswith((".parquet", ".geoparquet")):
         return gpd.read_parquet(source), "Parquet"
     target: str | os.PathLike[str] | bytes
@@ -104,6 +119,9 @@ def read_boundaries(
 
     Raises
     ------
+    DataFileError
+        No file can be read at ``path`` (nothing there, a folder that is not a File Geodatabase or a
+        folder of Shapefiles, or no permission to read it).
     SchemaError
         No code column can be found (or ``code``/``name`` is not a column; the message lists the
         columns), codes repeat, or the file has no CRS and is not GeoJSON/TopoJSON.
@@ -130,29 +148,39 @@ def read_boundaries(
     >>> gdf.crs.to_epsg()
     27700
     """
-    import shapely
-
     frame, driver = _read(path, layer)
-    argument = "path"
+    code_column, name_column = _code_and_name(frame, path, code, name)
+    codes = _codes(frame, code_column)
+    frame, repaired = _geometry(frame, codes, driver, source_crs, to_crs)
+    return _finish(frame, codes, code_column, name_column, repaired, driver)
+
+
+def _code_and_name(frame: gpd.GeoDataFrame, path: Source, code: str | None, name: str | None) -> tuple[str, str | None]:
+    """The columns holding the area code and name: as given, or found by their names."""
     columns = [str(c) for c in frame.columns if c != frame.geometry.name]
     for arg, wanted in (("code", code), ("name", name)):
         if wanted is not None and wanted not in columns:
-            msg = f"{arg}: column {wanted!r} not found; {_name(path)} has the columns {', '.join(map(repr, columns))}"
+            shown = ", ".join(map(repr, columns))
+            msg = f"{arg}: column {wanted!r} not found; {source_name(path)} has the columns {shown}"
             raise SchemaError(msg)
     code_column = code or _pick(columns, _CODE)
     if code_column is None:
         msg = (
-            f"{argument}: no area code column found (expected a column such as 'LSOA11CD', 'LAD13CD', 'code' "
+            "path: no area code column found (expected a column such as 'LSOA11CD', 'LAD13CD', 'code' "
             f"or 'id'; pass code=...); the file has the columns {', '.join(map(repr, columns)) or 'none'}"
         )
         raise SchemaError(msg)
-    name_column = name or _pick([c for c in columns if c != code_column], _NAME)
+    return code_column, name or _pick([c for c in columns if c != code_column], _NAME)
 
-    codes = frame[code_column].astype("str").str.strip()
-    missing = frame[code_column].isna() | (codes == "")
-    if missing.any():
-        msg = f"{argument}: column {code_column!r} is empty in {int(missing.sum())} features (rows {_rows(missing)})"
-        raise SchemaError(msg)
+
+def _codes(frame: gpd.GeoDataFrame, code_column: str) -> pd.Series:
+    """The area codes as text: none missing, none repeated, well formed where the column says their kind."""
+    argument = "path"
+    rows = numbered(len(frame))
+    codes: pd.Series = frame[code_column].astype("str").str.strip().reset_index(drop=True)
+    missing = frame[code_column].isna().to_numpy() | (codes == "").to_numpy()
+    message = "column {column!r} is empty in {n} {feature|features} ({where})"
+    reject_rows(SchemaError, rows, missing, message, argument, column=code_column)
     repeated = codes.duplicated(keep=False)
     if repeated.any():
         msg = (
@@ -163,24 +191,24 @@ def read_boundaries(
     prefix = re.match(r"[a-z]+", code_column.casefold())
     kind = _KIND_OF_PREFIX.get(prefix.group(0) if prefix else "")
     if kind is not None:
-        pattern, description = CODE_PATTERNS[kind]
-        bad = ~codes.str.fullmatch(pattern).astype(bool)
-        if bad.any():
-            msg = (
-                f"{argument}: column {code_column!r} holds {int(bad.sum())} malformed codes (rows {_rows(bad)}: "
-                f"{describe_values(codes[bad])}); each must be {description}"
-            )
-            raise ReferenceDataError(msg)
+        check_codes(rows, codes, code_column, kind, argument)
+    return codes
 
-    geometry = frame.geometry
-    empty = geometry.isna() | geometry.is_empty
+
+def _geometry(
+    frame: gpd.GeoDataFrame, codes: pd.Series, driver: str, source_crs: Any, to_crs: Any
+) -> tuple[gpd.GeoDataFrame, int]:
+    """Features with a geometry, in ``to_crs``, invalid geometries repaired (and how many were)."""
+    import shapely
+
+    empty = (frame.geometry.isna() | frame.geometry.is_empty).to_numpy()
     if empty.any():
-        msg = f"{argument}: {int(empty.sum())} features have no geometry (codes {describe_values(codes[empty])})"
+        msg = f"path: {int(empty.sum())} features have no geometry (codes {describe_values(codes[empty])})"
         raise DomainError(msg)
     if frame.crs is None:
         if source_crs is None and driver not in _GEOGRAPHIC:
             msg = (
-                f"{argument}: the {driver or 'file'} states no coordinate reference system; pass source_crs=, "
+                f"path: the {driver or 'file'} states no coordinate reference system; pass source_crs=, "
                 "e.g. source_crs='EPSG:27700' for British National Grid"
             )
             raise SchemaError(msg)
@@ -191,21 +219,20 @@ def read_boundaries(
     if invalid.any():
         repaired = shapely.make_valid(frame.geometry[invalid].to_numpy(), method="structure", keep_collapsed=False)
         frame.loc[invalid, frame.geometry.name] = repaired
+    return frame, int(invalid.sum())
 
-    others = [c for c in columns if c not in (code_column, name_column)]
-    result = frame[[*others, frame.geometry.name]].copy()
+
+def _finish(
+    frame: gpd.GeoDataFrame, codes: pd.Series, code_column: str, name_column: str | None, repaired: int, driver: str
+) -> gpd.GeoDataFrame:
+    """``code``, ``name``, the file's other columns (renamed where they clash) and ``geometry``."""
+    others = [str(c) for c in frame.columns if c not in (code_column, name_column, frame.geometry.name)]
+    result = frame[[*others, frame.geometry.name]].reset_index(drop=True)
     result = result.rename(columns={c: f"{c}_file" for c in others if c in ("code", "name")})
     result.insert(0, "code", codes.astype("str"))
     if name_column is not None:
-        result.insert(1, "name", frame[name_column].astype("str"))
+        result.insert(1, "name", frame[name_column].astype("str").reset_index(drop=True))
     else:
-        result.insert(1, "name", pd.Series(pd.NA, index=frame.index, dtype="str"))
-    result = result.reset_index(drop=True)
-    result.attrs.update(
-        code_column=code_column, name_column=name_column, repaired_geometries=int(invalid.sum()), driver=driver
-    )
+        result.insert(1, "name", pd.Series(pd.NA, index=result.index, dtype="str"))
+    result.attrs.update(code_column=code_column, name_column=name_column, repaired_geometries=repaired, driver=driver)
     return result
-
-
-def _rows(mask: Any) -> str:
-    return ", ".join(str(int(i)) for i in mask[mask].index[:5])

@@ -51,6 +51,7 @@ _FIELDS: tuple[tuple[str, str, tuple[str, ...], bool, str], ...] = (
     ("compared_to_goal", "Compared to goal", (), False, _TEXT),
     ("time_period_range", "Time period range", (), False, _TEXT),
 )
+_FILE = "a Fingertips data export, such as indicator-data.csv (https://fingertips.phe.org.uk)"
 _SPEC = tuple(Column(name, pub, alias, req, regex=True) for name, pub, alias, req, _ in _FIELDS)
 
 
@@ -96,6 +97,8 @@ def read_fingertips(path: Source) -> pd.DataFrame:
 
     Raises
     ------
+    DataFileError
+        No file can be read at ``path`` (nothing there, a folder, or no permission to read it).
     SchemaError
         The file is not a Fingertips export (the message lists the expected and found columns), or a
         row has the wrong number of fields (with its line number).
@@ -118,7 +121,7 @@ def read_fingertips(path: Source) -> pd.DataFrame:
     0         93553    E81001        2019  27.27   <NA>
     """
     argument = "path"
-    frame = read_table(path, argument)
+    frame = read_table(path, argument, expected=_FILE)
     found = map_columns(frame, _SPEC, argument, "a Fingertips data export")
     columns: dict[str, pd.Series] = {}
     for name, _, _, required, kind in _FIELDS:

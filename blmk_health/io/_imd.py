@@ -8,12 +8,12 @@ from blmk_health.errors import SchemaError
 from blmk_health.io._common import (
     Column,
     Source,
-    check_codes,
     check_range,
     check_unique,
     finish,
     map_columns,
     read_table,
+    to_code,
     to_float,
     to_int,
     to_text,
@@ -21,6 +21,10 @@ from blmk_health.io._common import (
 
 __all__ = ["read_imd"]
 
+_FILE = (
+    "an English Indices of Deprivation file at LSOA level, such as File 1 or File 7 of the IoD2019, as CSV "
+    "or xlsx (https://www.gov.uk/government/statistics/english-indices-of-deprivation-2019)"
+)
 _IMD = r"(?:index of multiple deprivation \(imd\)|imd(?: ?20(?:15|19|25))?)"
 _SPEC = (
     Column(
@@ -96,6 +100,8 @@ def read_imd(path: Source) -> pd.DataFrame:
 
     Raises
     ------
+    DataFileError
+        No file can be read at ``path`` (nothing there, a folder, or no permission to read it).
     SchemaError
         No LSOA column, or none of decile, score and rank (the message lists the expected and found
         columns), a row with the wrong number of fields (with its line number), or a repeated LSOA.
@@ -115,7 +121,7 @@ def read_imd(path: Source) -> pd.DataFrame:
     1  E01015694           7       <NA>
     """
     argument = "path"
-    frame = read_table(path, argument, is_header=lambda row: any(h.startswith("lsoa") for h in row))
+    frame = read_table(path, argument, expected=_FILE, is_header=lambda row: any(h.startswith("lsoa") for h in row))
     kind = "an LSOA deprivation (IMD) file"
     found = map_columns(frame, _SPEC, argument, kind)
     if not {"imd_score", "imd_rank", "imd_decile"} & set(found):
@@ -125,12 +131,9 @@ def read_imd(path: Source) -> pd.DataFrame:
             f"{', '.join(repr(h) for h in frame.columns)}"
         )
         raise SchemaError(msg)
-    lsoa = to_text(frame, found["lsoa_code"], argument, required=True)
-    check_codes(frame, lsoa, found["lsoa_code"], "lsoa", argument)
+    lsoa = to_code(frame, found["lsoa_code"], "lsoa", argument, required=True)
     check_unique(frame, pd.DataFrame({"lsoa": lsoa}), [found["lsoa_code"]], argument)
-    la = to_text(frame, found.get("la_code"), argument)
-    if "la_code" in found:
-        check_codes(frame, la, found["la_code"], "la", argument)
+    la = to_code(frame, found.get("la_code"), "la", argument)
     decile = to_int(frame, found.get("imd_decile"), argument)
     if "imd_decile" in found:
         check_range(frame, decile, found["imd_decile"], argument, minimum=1, maximum=10)

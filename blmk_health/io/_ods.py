@@ -5,24 +5,28 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
+from blmk_health._frames import is_frame
 from blmk_health._validation import describe_values
 from blmk_health.errors import DomainError, InputError, SchemaError
 from blmk_health.io._common import (
     Column,
     Source,
     check_choices,
-    check_codes,
+    check_source,
     check_unique,
+    commissioner_columns,
     finish,
+    finish_filtered,
     is_excel,
-    lines_of,
     map_columns,
     normalise,
     read_table,
-    record_dropped,
+    reject_rows,
+    to_code,
     to_date,
     to_int,
     to_text,
@@ -56,6 +60,11 @@ _EPRACCUR = {
     26: "prescribing_setting",
 }
 _EPRACCUR_WIDTH = 27
+_ODS_DOWNLOADS = (
+    "https://digital.nhs.uk/services/organisation-data-service/export-data-files/csv-downloads/"
+    "gp-and-gp-practice-related-data"
+)
+_EPRACCUR_FILE = f"the ODS GP practice file epraccur.csv ({_ODS_DOWNLOADS})"
 _STATUS = ("A", "C", "D", "P")
 
 
@@ -105,6 +114,8 @@ def read_epraccur(path: Source, *, gp_only: bool = False) -> pd.DataFrame:
 
     Raises
     ------
+    DataFileError
+        No file can be read at ``path`` (nothing there, a folder, or no permission to read it).
     SchemaError
         The file does not have 27 columns (it is not epraccur, or has a header row), or a row has the
         wrong number of fields (with its line number), or a practice code repeats.
@@ -133,7 +144,7 @@ def read_epraccur(path: Source, *, gp_only: bool = False) -> pd.DataFrame:
     ('Y06191',)
     """
     argument = "path"
-    frame = read_table(path, argument, header=False)
+    frame = read_table(path, argument, expected=_EPRACCUR_FILE, header=False)
     if frame.shape[1] != _EPRACCUR_WIDTH:
         msg = (
             f"{argument}: this is not an ODS epraccur file: expected {_EPRACCUR_WIDTH} columns without a "
@@ -147,19 +158,17 @@ def read_epraccur(path: Source, *, gp_only: bool = False) -> pd.DataFrame:
             "has none, and its columns are read by position: remove the header"
         )
         raise SchemaError(msg)
-    rows_read = len(frame)
     head = {name: str(pos) for pos, name in _EPRACCUR.items()}
     setting = to_int(frame, head["prescribing_setting"], argument, required=True, minimum=0)
-    all_rows = frame
+    read = frame
     if gp_only:
         keep = (setting == 4).fillna(False).astype(bool)
         frame, setting = frame[keep], setting[keep]
 
-    code = to_text(frame, head["practice_code"], argument, required=True)
-    check_codes(frame, code, "column 1 (Organisation Code)", "practice", argument)
-    check_unique(frame, pd.DataFrame({"code": code}), ["column 1 (Organisation Code)"], argument)
-    commissioner = to_text(frame, head["commissioner_code"], argument)
-    check_codes(frame, commissioner, "column 15 (Commissioner)", "commissioner", argument)
+    label = "column 1 (Organisation Code)"
+    code = to_code(frame, head["practice_code"], "practice", argument, required=True, label=label)
+    check_unique(frame, pd.DataFrame({"code": code}), [label], argument)
+    commissioner = to_code(frame, head["commissioner_code"], "commissioner", argument, label="column 15 (Commissioner)")
     status = to_text(frame, head["status"], argument, required=True).str.upper()
     check_choices(frame, status, "column 13 (Status Code)", argument, _STATUS)
 
@@ -172,23 +181,24 @@ def read_epraccur(path: Source, *, gp_only: bool = False) -> pd.DataFrame:
         else:
             columns[name] = to_text(frame, pos, argument)
     columns.update(practice_code=code, commissioner_code=commissioner, status=status, prescribing_setting=setting)
-    result = finish(columns)
-    dropped = all_rows.loc[all_rows.index.difference(frame.index)]
-    record_dropped(
-        result,
-        dropped,
-        rows_read=rows_read,
-        reason="prescribing settings other than 4 (GP practice)" if gp_only else "",
-        key="1",
-        argument=argument,
-    )
-    return result
+    reason = "prescribing settings other than 4 (GP practice)" if gp_only else ""
+    return finish_filtered(columns, read, frame, reason=reason, key="1", argument=argument)
 
 
 # ------------------------------------------------------------------------------------------------ ePCN
 
-_COMMISSIONER_CODE = r"(?:current )?(?:clinical commissioning group|ccg|sub icb location|sub icb loc|sub icb) code"
-_COMMISSIONER_NAME = r"(?:current )?(?:clinical commissioning group|ccg|sub icb location|sub icb loc|sub icb) name"
+# A commissioner: a CCG until June 2022, a sub-ICB location since.
+_COMMISSIONER = r"(?:clinical commissioning group|ccg|sub icb location|sub icb loc|sub icb)"
+_COMMISSIONER_CODE = rf"(?:current )?{_COMMISSIONER} code"
+_COMMISSIONER_NAME = rf"(?:current )?{_COMMISSIONER} name"
+
+
+def _parent(who: str, what: str) -> Column:
+    """The column of the commissioner of the partner practice or of its PCN (``who``): its code or name."""
+    published = f"{'Practice' if who == 'practice' else 'PCN'} Parent CCG {what.title()}"
+    alias = rf"{who} parent {_COMMISSIONER} {what}"
+    return Column(f"{who}_commissioner_{what}", published, (alias,), required=False, regex=True)
+
 
 _DETAILS = (
     Column("pcn_code", "PCN Code"),
@@ -204,36 +214,12 @@ _DETAILS = (
 _PARTNERS = (
     Column("practice_code", "Partner Organisation Code", ("partner code", "practice code")),
     Column("practice_name", "Partner Name", ("partner organisation name", "practice name"), required=False),
-    Column(
-        "practice_commissioner_code",
-        "Practice Parent CCG Code",
-        (r"practice parent (?:ccg|clinical commissioning group|sub icb location|sub icb loc|sub icb) code",),
-        required=False,
-        regex=True,
-    ),
-    Column(
-        "practice_commissioner_name",
-        "Practice Parent CCG Name",
-        (r"practice parent (?:ccg|clinical commissioning group|sub icb location|sub icb loc|sub icb) name",),
-        required=False,
-        regex=True,
-    ),
+    _parent("practice", "code"),
+    _parent("practice", "name"),
     Column("pcn_code", "PCN Code"),
     Column("pcn_name", "PCN Name", required=False),
-    Column(
-        "pcn_commissioner_code",
-        "PCN Parent CCG Code",
-        (r"pcn parent (?:ccg|clinical commissioning group|sub icb location|sub icb loc|sub icb) code",),
-        required=False,
-        regex=True,
-    ),
-    Column(
-        "pcn_commissioner_name",
-        "PCN Parent CCG Name",
-        (r"pcn parent (?:ccg|clinical commissioning group|sub icb location|sub icb loc|sub icb) name",),
-        required=False,
-        regex=True,
-    ),
+    _parent("pcn", "code"),
+    _parent("pcn", "name"),
     Column("start_date", "Practice to PCN Relationship Start Date", (r".*relationship start date.*",), regex=True),
     Column(
         "end_date", "Practice to PCN Relationship End Date", (r".*relationship end date.*",), required=False, regex=True
@@ -263,9 +249,19 @@ class EPCN:
     core_partners: pd.DataFrame
 
 
-def _commissioner_type(header: str) -> str:
-    text = normalise(header)
-    return "sub_icb" if "sub icb" in text else "ccg"
+_EPCN_FILE = f"the ODS PCN workbook ePCN.xlsx ({_ODS_DOWNLOADS})"
+_DETAILS_FILE = f'the ODS PCN workbook ePCN.xlsx, or its "PCN Details" sheet as CSV ({_ODS_DOWNLOADS})'
+_PARTNERS_FILE = f'the ODS PCN workbook ePCN.xlsx, or its "PCN Core Partner Details" sheet as CSV ({_ODS_DOWNLOADS})'
+
+
+def _commissioner_type(frame: pd.DataFrame, header: str, argument: str) -> str | pd.Series:
+    """``ccg`` or ``sub_icb``: said by the sheet's header, or by the ``commissioner_type`` column of
+    ``read_epcn`` output given back."""
+    if "commissioner_type" in frame.columns:
+        types = to_text(frame, "commissioner_type", argument)
+        check_choices(frame, types, "commissioner_type", argument, ["ccg", "sub_icb"])
+        return types
+    return "sub_icb" if "sub icb" in normalise(header) else "ccg"
 
 
 def _is_header(first: str) -> Callable[[list[str]], bool]:
@@ -275,26 +271,29 @@ def _is_header(first: str) -> Callable[[list[str]], bool]:
     return check
 
 
-def _read_details(source: Source, argument: str) -> pd.DataFrame:
-    frame = read_table(source, argument, sheet=("PCN Details", "PCNDetails"), is_header=_is_header("pcn code"))
+def _read_details(source: Any, argument: str) -> pd.DataFrame:
+    frame = read_table(
+        source,
+        argument,
+        expected=_DETAILS_FILE,
+        sheet=("PCN Details", "PCNDetails"),
+        is_header=_is_header("pcn code"),
+        frames=True,
+    )
     found = map_columns(frame, _DETAILS, argument, 'the ePCN "PCN Details" sheet')
-    code = to_text(frame, found["pcn_code"], argument, required=True)
-    check_codes(frame, code, found["pcn_code"], "pcn", argument)
+    code = to_code(frame, found["pcn_code"], "pcn", argument, required=True)
     check_unique(frame, pd.DataFrame({"pcn": code}), [found["pcn_code"]], argument)
-    commissioner = to_text(frame, found["commissioner_code"], argument)
-    check_codes(frame, commissioner, found["commissioner_code"], "commissioner", argument)
-    kind = _commissioner_type(found["commissioner_code"])
-    ctype = pd.Series(kind, index=frame.index, dtype="str").where(commissioner.notna())
+    commissioner = to_code(frame, found["commissioner_code"], "commissioner", argument)
+    kind = _commissioner_type(frame, found["commissioner_code"], argument)
     open_date = to_date(frame, found["open_date"], argument, required=True)
     close_date = to_date(frame, found.get("close_date"), argument)
     _check_order(frame, open_date, close_date, found.get("close_date", ""), argument)
     columns = {
         "pcn_code": code,
         "pcn_name": to_text(frame, found["pcn_name"], argument),
-        "commissioner_code": commissioner,
+        "commissioner_code": commissioner,  # here in the column order; given again with its type below
         "commissioner_name": to_text(frame, found.get("commissioner_name"), argument),
-        "commissioner_type": ctype,
-        "sub_icb_code": commissioner.where(ctype == "sub_icb").astype("str"),
+        **commissioner_columns(commissioner, kind),
         "open_date": open_date,
         "close_date": close_date,
         **{f"address_line_{i}": to_text(frame, found.get(f"address_line_{i}"), argument) for i in range(1, 6)},
@@ -307,27 +306,22 @@ def _read_details(source: Source, argument: str) -> pd.DataFrame:
 
 def _check_order(frame: pd.DataFrame, start: pd.Series, end: pd.Series, header: str, argument: str) -> None:
     bad = (end < start).fillna(False).astype(bool)
-    if bad.any():
-        n = int(bad.sum())
-        msg = (
-            f"{argument}: column {header!r} is earlier than the start date in {n} {'row' if n == 1 else 'rows'} "
-            f"({lines_of(frame, bad)}: {describe_values(end[bad].dt.strftime('%Y-%m-%d'))})"
-        )
-        raise DomainError(msg)
+    message = "column {column!r} is earlier than the start date in {n} {row|rows} ({where})"
+    reject_rows(DomainError, frame, bad, message, argument, shown=end.dt.strftime("%Y-%m-%d"), column=header)
 
 
-def _read_partners(source: Source, argument: str) -> pd.DataFrame:
+def _read_partners(source: Any, argument: str) -> pd.DataFrame:
     frame = read_table(
         source,
         argument,
+        expected=_PARTNERS_FILE,
         sheet=("PCN Core Partner Details", "PCNCorePartnerDetails", "Core Partner Details"),
         is_header=_is_header("partner organisation code"),
+        frames=True,
     )
     found = map_columns(frame, _PARTNERS, argument, 'the ePCN "PCN Core Partner Details" sheet')
-    practice = to_text(frame, found["practice_code"], argument, required=True)
-    check_codes(frame, practice, found["practice_code"], "practice", argument)
-    pcn = to_text(frame, found["pcn_code"], argument, required=True)
-    check_codes(frame, pcn, found["pcn_code"], "pcn", argument)
+    practice = to_code(frame, found["practice_code"], "practice", argument, required=True)
+    pcn = to_code(frame, found["pcn_code"], "pcn", argument, required=True)
     start = to_date(frame, found["start_date"], argument, required=True)
     end = to_date(frame, found.get("end_date"), argument)
     _check_order(frame, start, end, found.get("end_date", ""), argument)
@@ -340,34 +334,50 @@ def _read_partners(source: Source, argument: str) -> pd.DataFrame:
         "pcn_name": to_text(frame, found.get("pcn_name"), argument),
         "start_date": start,
         "end_date": end,
-        "practice_commissioner_code": to_text(frame, found.get("practice_commissioner_code"), argument),
-        "practice_commissioner_name": to_text(frame, found.get("practice_commissioner_name"), argument),
-        "pcn_commissioner_code": to_text(frame, found.get("pcn_commissioner_code"), argument),
-        "pcn_commissioner_name": to_text(frame, found.get("pcn_commissioner_name"), argument),
     }
-    for name in ("practice_commissioner_code", "pcn_commissioner_code"):
-        if name in found:
-            check_codes(frame, columns[name], found[name], "commissioner", argument)
+    for who in ("practice", "pcn"):
+        code, name = f"{who}_commissioner_code", f"{who}_commissioner_name"
+        columns[code] = to_code(frame, found.get(code), "commissioner", argument)
+        columns[name] = to_text(frame, found.get(name), argument)
     result = finish(columns)
     result.attrs["rows_read"] = len(frame)
     return result
 
 
-def read_epcn(details: Source, core_partners: Source | None = None) -> EPCN:
+def _read_workbook(book: Any) -> EPCN:
+    """Both sheets of the ePCN workbook ``book`` (a path or a binary file object)."""
+    if not is_frame(book):
+        check_source(book, "details", _EPCN_FILE)
+    if is_frame(book) or not is_excel(book):
+        msg = "core_partners: required unless details is the ePCN xlsx workbook holding both sheets"
+        raise InputError(msg)
+    if isinstance(book, (str, os.PathLike)):
+        return EPCN(details=_read_details(book, "details"), core_partners=_read_partners(book, "details"))
+    position = book.tell()
+    details = _read_details(book, "details")
+    book.seek(position)
+    return EPCN(details=details, core_partners=_read_partners(book, "details"))
+
+
+def read_epcn(details: Source | EPCN | Any, core_partners: Source | Any | None = None) -> EPCN:
     """Read the ODS ePCN "PCN Details" and "PCN Core Partner Details" sheets.
 
     Each argument is an xlsx workbook (``ePCN.xlsx``; the sheet is found by name, "PCN Details" or
     "PCNDetails", "PCN Core Partner Details" or "PCNCorePartnerDetails", and the header row may sit
-    below title rows) or a CSV export of the sheet. Headers are matched after collapsing spaces and
-    newlines, so the newer headers such as ``"Partner\\nOrganisation\\nCode"`` are read too.
+    below title rows), a CSV export of the sheet, or the sheet already loaded as a data frame (as
+    ``pd.read_excel`` gives it; any kind of frame narwhals supports). Headers are matched after
+    collapsing spaces and newlines, so the newer headers such as ``"Partner\\nOrganisation\\nCode"``
+    are read too, and a frame that already has the columns below (``read_epcn`` output given back) is
+    read unchanged. Frames are checked as files are; messages name their rows by index label.
 
     Parameters
     ----------
-    details : str, path-like or file-like
-        The "PCN Details" sheet (or the whole ePCN workbook).
-    core_partners : str, path-like or file-like, optional
-        The "PCN Core Partner Details" sheet. When omitted, ``details`` must be the ePCN workbook,
-        and both sheets are read from it.
+    details : str, path-like, file-like, data frame or EPCN
+        The "PCN Details" sheet, the whole ePCN workbook, or an :class:`EPCN` (then omit
+        ``core_partners``).
+    core_partners : str, path-like, file-like or data frame, optional
+        The "PCN Core Partner Details" sheet. When omitted, ``details`` must be the ePCN workbook
+        (or an :class:`EPCN`), and both sheets are read from it.
 
     Returns
     -------
@@ -407,6 +417,8 @@ def read_epcn(details: Source, core_partners: Source | None = None) -> EPCN:
 
     Raises
     ------
+    DataFileError
+        No file can be read at a path given (nothing there, a folder, or no permission to read it).
     InputError
         ``core_partners`` is omitted but ``details`` is not a workbook.
     SchemaError
@@ -439,18 +451,26 @@ def read_epcn(details: Source, core_partners: Source | None = None) -> EPCN:
       practice_code pcn_code start_date   end_date
     0        E81004   U09531 2019-07-01 2020-03-31
     1        E81004   U09531 2020-04-01        NaT
+
+    Sheets loaded as data frames, with the published headers or already with the columns above:
+
+    >>> import pandas as pd
+    >>> sheet = pd.DataFrame(
+    ...     {
+    ...         "Partner\\nOrganisation\\nCode": ["E81004"],
+    ...         "PCN Code": ["U09531"],
+    ...         "Practice to PCN Relationship Start Date": [pd.Timestamp("2020-04-01")],
+    ...     }
+    ... )
+    >>> again = bh.io.read_epcn(epcn.details, sheet)
+    >>> again.core_partners[["practice_code", "pcn_code", "start_date", "end_date"]]
+      practice_code pcn_code start_date end_date
+    0        E81004   U09531 2020-04-01      NaT
+    >>> again.details.equals(epcn.details)
+    True
     """
+    if isinstance(details, EPCN) and core_partners is None:
+        details, core_partners = details.details, details.core_partners
     if core_partners is None:
-        if not is_excel(details):
-            msg = "core_partners: required unless details is the ePCN xlsx workbook holding both sheets"
-            raise InputError(msg)
-        if not isinstance(details, (str, os.PathLike)):
-            position = details.tell()
-            table = _read_details(details, "details")
-            details.seek(position)
-            partners = _read_partners(details, "details")
-        else:
-            table = _read_details(details, "details")
-            partners = _read_partners(details, "details")
-        return EPCN(details=table, core_partners=partners)
+        return _read_workbook(details)
     return EPCN(details=_read_details(details, "details"), core_partners=_read_partners(core_partners, "core_partners"))

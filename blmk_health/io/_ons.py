@@ -6,26 +6,32 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from blmk_health.errors import InputError, SchemaError
 from blmk_health.io._common import (
     Column,
     Source,
+    age_band,
     check_choices,
-    check_codes,
     check_range,
     check_unique,
     map_columns,
     normalise,
     read_table,
+    stack,
+    to_code,
     to_int,
     to_text,
 )
 
 __all__ = ["read_ons_population"]
 
+_FILE = (
+    "an ONS mid-year population estimates file (a MYEB CSV file, or a small-area SAPE workbook) "
+    "(https://www.ons.gov.uk/peoplepopulationandcommunity/populationandmigration/populationestimates)"
+)
+_KIND = "an ONS mid-year population estimates file"
 _IDS = (
     Column("lsoa_code", "LSOA Code", (r"lsoa ?(?:11|21)? ?(?:cd|code)(?: \(\d{4}\))?", "lsoa"), False, True),
     Column("lsoa_name", "LSOA Name", (r"lsoa ?(?:11|21)? ?(?:nm|name)(?: \(\d{4}\))?",), False, True),
@@ -55,6 +61,21 @@ _AGE_COLUMN = re.compile(
 _SEX_WORDS = {"f": "female", "female": "female", "females": "female", "m": "male", "male": "male", "males": "male"}
 _SEX_CODES = {"1": "male", "2": "female", "M": "male", "F": "female", "MALE": "male", "FEMALE": "female"}
 _SEX_CODES |= {"MALES": "male", "FEMALES": "female", "0": "all", "PERSONS": "all", "ALL": "all", "3": "all"}
+_KEYS = ("lsoa_code", "la_code", "sex", "age")
+_DTYPES = {
+    "la_code": "str",
+    "la_name": "str",
+    "lsoa_code": "str",
+    "lsoa_name": "str",
+    "country": "str",
+    "year": "Int64",
+    "sex": "str",
+    "age": "str",
+    "age_lower": "Int64",
+    "age_upper": "Int64",
+    "component": "str",
+    "value": "Float64",
+}
 
 
 @dataclass(frozen=True)
@@ -75,11 +96,7 @@ def _age_measure(header: str) -> _Measure | None:
     sex = _SEX_WORDS.get(match["sex"] or "", "all")
     if match["all"]:
         return _Measure(header, "population", None, sex, "all", None, None)
-    lo = int(match["lo"])
-    if match["plus"]:
-        return _Measure(header, "population", None, sex, f"{lo}+", lo, None)
-    hi = int(match["hi"]) if match["hi"] else lo
-    return _Measure(header, "population", None, sex, f"{lo}-{hi}" if match["hi"] else str(lo), lo, hi)
+    return _Measure(header, "population", None, sex, *age_band(match))
 
 
 def _sex_of_sheet(sheet: str | Sequence[str] | None) -> str:
@@ -148,6 +165,8 @@ def read_ons_population(
 
     Raises
     ------
+    DataFileError
+        No file can be read at ``path`` (nothing there, a folder, or no permission to read it).
     SchemaError
         No area code column, or no estimate columns (the message lists the columns found), a row with
         the wrong number of fields (with its line number), or a repeated area (and sex and age).
@@ -178,100 +197,97 @@ def read_ons_population(
     frame = read_table(
         path,
         argument,
+        expected=_FILE,
         sheet=sheet,
         is_header=lambda row: any(h.startswith(("lsoa", "lad", "la code", "code")) or h == "la" for h in row),
     )
-    kind = "an ONS mid-year population estimates file"
-    found = map_columns(frame, _IDS, argument, kind)
+    found = _find_ids(frame, argument)
+    rest = [h for h in frame.columns if h not in set(found.values())]
+    layout, measures = _measures(frame, rest, sheet, argument)
+    ids = _ids(frame, found, argument)
+    keys = [c for c in _KEYS if c in found]
+    check_unique(frame, ids[keys], [found[c] for c in keys], argument)
+    values = [_values(frame, m, argument) for m in measures]
+    result = _long(ids, found, measures, values, year)
+    measured = {m.header for m in measures}
+    result.attrs.update(layout=layout, ignored_columns=[h for h in rest if h not in measured])
+    return result
+
+
+def _find_ids(frame: pd.DataFrame, argument: str) -> dict[str, str]:
+    """The area (and sex and age) columns: at least an LSOA or a local authority code."""
+    found = map_columns(frame, _IDS, argument, _KIND)
     if "lsoa_code" not in found and "la_code" not in found:
         msg = (
-            f"{argument}: this is not {kind}: expected an area code column such as 'ladcode19', 'la' or "
+            f"{argument}: this is not {_KIND}: expected an area code column such as 'ladcode19', 'la' or "
             f"'LSOA Code'; the file has the columns {', '.join(repr(h) for h in frame.columns)}"
         )
         raise SchemaError(msg)
-    used = set(found.values())
-    rest = [h for h in frame.columns if h not in used]
+    return found
+
+
+def _measures(frame: pd.DataFrame, rest: list[str], sheet: str | None, argument: str) -> tuple[str, list[_Measure]]:
+    """The layout and its estimate columns: ``<component>_<year>`` (MYEB), else age (and sex) columns."""
     measures: list[_Measure] = []
     for header in rest:
         match = _YEAR_COLUMN.fullmatch(normalise(header))
         if match is not None:
             component = match["component"].replace(" ", "_")
             measures.append(_Measure(header, component, int(match["year"]), None, None, None, None))
-    layout = "myeb"
-    if not measures:
-        layout = "age_sex"
-        sheet_sex = _sex_of_sheet(sheet)
-        for header in rest:
-            measure = _age_measure(header)
-            if measure is not None:
-                if measure.sex == "all" and sheet_sex != "all":
-                    measure = _Measure(header, "population", None, sheet_sex, measure.age, measure.lower, measure.upper)
-                measures.append(measure)
+    if measures:
+        return "myeb", measures
+    sheet_sex = _sex_of_sheet(sheet)
+    for header in rest:
+        measure = _age_measure(header)
+        if measure is not None:
+            if measure.sex == "all" and sheet_sex != "all":
+                measure = _Measure(header, "population", None, sheet_sex, measure.age, measure.lower, measure.upper)
+            measures.append(measure)
     if not measures:
         msg = (
-            f"{argument}: this is not {kind}: expected estimate columns such as 'population_2018' or age "
+            f"{argument}: this is not {_KIND}: expected estimate columns such as 'population_2018' or age "
             f"columns such as 'All Ages', '0', 'F0 to 15'; the file has the columns "
             f"{', '.join(repr(h) for h in frame.columns)}"
         )
         raise SchemaError(msg)
-    measured = {m.header for m in measures}
+    return "age_sex", measures
 
-    ids = _ids(frame, found, argument)
-    key_headers = [found[c] for c in ("lsoa_code", "la_code", "sex", "age") if c in found]
-    key_names = [c for c in ("lsoa_code", "la_code", "sex", "age") if c in found]
-    check_unique(frame, ids[key_names], key_headers, argument)
 
-    values = {}
-    for m in measures:
-        series = to_int(frame, m.header, argument)
-        if m.component == "population":
-            check_range(frame, series, m.header, argument, minimum=0)
-        values[m.header] = series.to_numpy(dtype=float, na_value=np.nan)
-    n, k = len(frame), len(measures)
+def _values(frame: pd.DataFrame, measure: _Measure, argument: str) -> pd.Series:
+    """The estimates of one column, as whole numbers; populations may not be negative (changes may)."""
+    series = to_int(frame, measure.header, argument)
+    if measure.component == "population":
+        check_range(frame, series, measure.header, argument, minimum=0)
+    return series
 
-    def per_row(column: str) -> np.ndarray:
-        return np.repeat(ids[column].to_numpy(dtype=object), k)
 
-    def per_measure(values_: list[object]) -> np.ndarray:
-        return np.tile(np.array(values_, dtype=object), n)
-
-    sex = per_measure([m.sex for m in measures])
-    age = per_measure([m.age for m in measures])
-    lower = per_measure([m.lower for m in measures])
-    upper = per_measure([m.upper for m in measures])
+def _long(
+    ids: pd.DataFrame, found: dict[str, str], measures: list[_Measure], values: list[pd.Series], year: int | None
+) -> pd.DataFrame:
+    """One row per area (and sex and age) and estimate column: sex and age from the row or the column."""
+    rows = [c for c in ("la_code", "la_name", "lsoa_code", "lsoa_name", "country") if c in ids]
+    per_measure: dict[str, list[object]] = {
+        "year": [m.year if m.year is not None else year for m in measures],
+        "component": [m.component for m in measures],
+    }
     if "sex" in found:
-        sex = per_row("sex")
+        rows.append("sex")
+    else:
+        per_measure["sex"] = [m.sex for m in measures]
     if "age" in found:
-        age, lower, upper = per_row("age"), per_row("age_lower"), per_row("age_upper")
-    years = per_measure([m.year if m.year is not None else year for m in measures])
-    stacked = np.column_stack([values[m.header] for m in measures]).ravel() if n else np.array([], dtype=float)
-    result = pd.DataFrame(
-        {
-            "la_code": pd.Series(per_row("la_code"), dtype="str"),
-            "la_name": pd.Series(per_row("la_name"), dtype="str"),
-            "lsoa_code": pd.Series(per_row("lsoa_code"), dtype="str"),
-            "lsoa_name": pd.Series(per_row("lsoa_name"), dtype="str"),
-            "country": pd.Series(per_row("country"), dtype="str"),
-            "year": pd.Series(years, dtype="Int64"),
-            "sex": pd.Series(sex, dtype="str"),
-            "age": pd.Series(age, dtype="str"),
-            "age_lower": pd.Series(lower, dtype="Int64"),
-            "age_upper": pd.Series(upper, dtype="Int64"),
-            "component": pd.Series(per_measure([m.component for m in measures]), dtype="str"),
-            "value": pd.Series(stacked, dtype="Float64").astype("Int64"),
-        }
-    )
-    result.attrs.update(layout=layout, ignored_columns=[h for h in rest if h not in measured])
+        rows += ["age", "age_lower", "age_upper"]
+    else:
+        per_measure |= {"age": [m.age for m in measures], "age_lower": [m.lower for m in measures]}
+        per_measure["age_upper"] = [m.upper for m in measures]
+    long = stack({c: ids[c] for c in rows}, per_measure, values)
+    result = pd.DataFrame({column: pd.Series(long[column], dtype=dtype) for column, dtype in _DTYPES.items()})
+    result["value"] = result["value"].astype("Int64")
     return result
 
 
 def _ids(frame: pd.DataFrame, found: dict[str, str], argument: str) -> pd.DataFrame:
-    lsoa = to_text(frame, found.get("lsoa_code"), argument, required="lsoa_code" in found)
-    if "lsoa_code" in found:
-        check_codes(frame, lsoa, found["lsoa_code"], "lsoa", argument)
-    la = to_text(frame, found.get("la_code"), argument, required="lsoa_code" not in found)
-    if "la_code" in found:
-        check_codes(frame, la, found["la_code"], "la", argument)
+    lsoa = to_code(frame, found.get("lsoa_code"), "lsoa", argument, required="lsoa_code" in found)
+    la = to_code(frame, found.get("la_code"), "la", argument, required="lsoa_code" not in found)
     ids = pd.DataFrame(
         {
             "lsoa_code": lsoa,

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import pandas as pd
 
-from blmk_health._validation import describe_values
 from blmk_health.errors import DomainError
 from blmk_health.io._common import (
     Column,
     Source,
-    check_codes,
     check_unique,
     finish,
-    lines_of,
     map_columns,
     read_table,
+    reject_rows,
+    to_code,
     to_int,
     to_text,
 )
@@ -27,6 +26,11 @@ _SPEC = (
     Column("register", "REGISTER", ("disease register size",)),
     Column("list_type", "PATIENT_LIST_TYPE", required=False),
     Column("list_size", "PRACTICE_LIST_SIZE", ("practice listsize",)),
+)
+_FILE = (
+    "the QOF prevalence file PREVALENCE_yyyy.csv, from the annual QOF zip file of NHS England "
+    "(https://digital.nhs.uk/data-and-information/publications/statistical/"
+    "quality-and-outcomes-framework-achievement-prevalence-and-exceptions-data)"
 )
 
 
@@ -64,6 +68,8 @@ def read_qof_prevalence(path: Source) -> pd.DataFrame:
 
     Raises
     ------
+    DataFileError
+        No file can be read at ``path`` (nothing there, a folder, or no permission to read it).
     SchemaError
         The file is not of this kind (the message lists the expected and found columns), a row has the
         wrong number of fields (with its line number), or a practice, group and list type repeat.
@@ -87,23 +93,27 @@ def read_qof_prevalence(path: Source) -> pd.DataFrame:
     1        E81001         DM       301      17OV       3300
     """
     argument = "path"
-    frame = read_table(path, argument)
+    frame = read_table(path, argument, expected=_FILE)
     found = map_columns(frame, _SPEC, argument, "a QOF PREVALENCE file")
-    code = to_text(frame, found["practice_code"], argument, required=True)
-    check_codes(frame, code, found["practice_code"], "practice", argument)
+    code = to_code(frame, found["practice_code"], "practice", argument, required=True)
     group = to_text(frame, found["group_code"], argument, required=True).str.upper()
     list_type = to_text(frame, found.get("list_type"), argument)
     register = to_int(frame, found["register"], argument, required=True, minimum=0)
     size = to_int(frame, found["list_size"], argument, required=True, minimum=0)
     too_big = (register > size).fillna(False).astype(bool)
     if too_big.any():
-        n = int(too_big.sum())
-        pairs = [f"{r} > {s}" for r, s in zip(register[too_big], size[too_big], strict=True)]
-        msg = (
-            f"{argument}: column {found['register']!r} exceeds {found['list_size']!r} in {n} "
-            f"{'row' if n == 1 else 'rows'} ({lines_of(frame, too_big)}: {describe_values(pairs)})"
+        pairs = register.astype(str) + " > " + size.astype(str)
+        message = "column {column!r} exceeds {limit!r} in {n} {row|rows} ({where})"
+        reject_rows(
+            DomainError,
+            frame,
+            too_big,
+            message,
+            argument,
+            shown=pairs,
+            column=found["register"],
+            limit=found["list_size"],
         )
-        raise DomainError(msg)
     keys = pd.DataFrame({"code": code, "group": group, "type": list_type})
     check_unique(frame, keys, [found[c] for c in ("practice_code", "group_code", "list_type") if c in found], argument)
     return finish(

@@ -7,20 +7,20 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from blmk_health._validation import describe_values
 from blmk_health.errors import DomainError, SchemaError
 from blmk_health.io._common import (
     Column,
     Source,
+    age_band,
     as_codes,
     check_choices,
-    check_codes,
     check_unique,
-    finish,
-    lines_of,
+    commissioner_columns,
+    finish_filtered,
     map_columns,
     read_table,
-    record_dropped,
+    reject_rows,
+    to_code,
     to_date,
     to_int,
     to_text,
@@ -47,53 +47,40 @@ _SPEC = (
     Column("patients", "NUMBER_OF_PATIENTS"),
 )
 
+_FILE = (
+    'an NHS England "Patients Registered at a GP Practice" CSV file, such as gp-reg-pat-prac-all.csv or '
+    "gp-reg-pat-prac-quin-age.csv (https://digital.nhs.uk/data-and-information/publications/statistical/"
+    "patients-registered-at-a-gp-practice)"
+)
+_KIND = 'a "Patients Registered at a GP Practice" file'
+
 _SEX = {"ALL": "all", "MALE": "male", "FEMALE": "female", "PERSONS": "all", "M": "male", "F": "female"}
 _AGE = re.compile(r"(?P<lo>\d+)(?:(?:_|-|\s*to\s*)(?P<hi>\d+)|(?P<plus>\+|\s*plus))?", re.IGNORECASE)
 
 
 def _ages(values: pd.Series, frame: pd.DataFrame, header: str, argument: str) -> tuple[pd.Series, ...]:
     """Normalised age labels ("all", "7", "0-4", "95+") with their lower and upper bounds."""
-    labels: list[object] = []
-    lower: list[object] = []
-    upper: list[object] = []
+    bands: list[tuple[object, object, object]] = []
     flags: list[bool] = []
     for value in values:
         text = str(value).strip()
         match = _AGE.fullmatch(text)
         flags.append(match is None and text.upper() != "ALL")
-        if text.upper() == "ALL":
-            labels.append("all")
-            lower.append(pd.NA)
-            upper.append(pd.NA)
-        elif match is None:
-            labels.append(pd.NA)
-            lower.append(pd.NA)
-            upper.append(pd.NA)
+        if match is not None:
+            bands.append(age_band(match))
         else:
-            lo = int(match["lo"])
-            if match["plus"]:
-                labels.append(f"{lo}+")
-                lower.append(lo)
-                upper.append(pd.NA)
-            else:
-                hi = int(match["hi"]) if match["hi"] else lo
-                labels.append(f"{lo}-{hi}" if match["hi"] else str(lo))
-                lower.append(lo)
-                upper.append(hi)
-    bad = pd.Series(flags, index=values.index, dtype=bool)
-    if bad.any():
-        n = int(bad.sum())
-        msg = (
-            f"{argument}: column {header!r} holds {n} unreadable age {'value' if n == 1 else 'values'} "
-            f"({lines_of(frame, bad)}: {describe_values(values[bad])}); expected ALL, an age such as 7 or 95+, "
-            "or a band such as 0_4"
-        )
-        raise DomainError(msg)
+            bands.append(("all" if text.upper() == "ALL" else None, None, None))
+    labels, lower, upper = zip(*bands, strict=True) if bands else ((), (), ())
+    message = (
+        "column {column!r} holds {n} unreadable age {value|values} ({where}); expected ALL, an age such as 7 "
+        "or 95+, or a band such as 0_4"
+    )
+    reject_rows(DomainError, frame, flags, message, argument, shown=values, column=header)
     index = values.index
     return (
-        pd.Series(labels, index=index, dtype="str"),
-        pd.Series(lower, index=index, dtype="Int64"),
-        pd.Series(upper, index=index, dtype="Int64"),
+        pd.Series(list(labels), index=index, dtype="str"),
+        pd.Series(list(lower), index=index, dtype="Int64"),
+        pd.Series(list(upper), index=index, dtype="Int64"),
     )
 
 
@@ -151,6 +138,8 @@ def read_gp_registrations(
 
     Raises
     ------
+    DataFileError
+        No file can be read at ``path`` (nothing there, a folder, or no permission to read it).
     SchemaError
         The file is not of this kind (the message lists the expected and found columns), a row has
         the wrong number of fields (with its line number), or a practice, sex and age repeat.
@@ -177,44 +166,48 @@ def read_gp_registrations(
     """
     argument = "path"
     codes = as_codes(commissioner, "commissioner")
-    frame = read_table(path, argument)
-    found = map_columns(frame, _SPEC, argument, 'a "Patients Registered at a GP Practice" file')
-    rows_read = len(frame)
+    read = read_table(path, argument, expected=_FILE)
+    found = map_columns(read, _SPEC, argument, _KIND)
+    frame, reasons = _keep(read, found, codes, argument)
+    columns = _columns(frame, found, argument)
+    reason = "; ".join(reasons)
+    return finish_filtered(columns, read, frame, reason=reason, key=found["practice_code"], argument=argument)
 
-    all_rows = frame
+
+def _commissioner(found: dict[str, str]) -> tuple[str | None, str]:
+    """The commissioner column of the file and its kind: sub-ICB location (from July 2022) or CCG."""
+    for kind in ("sub_icb", "ccg"):
+        if kind in found:
+            return found[kind], kind
+    return None, ""
+
+
+def _keep(
+    frame: pd.DataFrame, found: dict[str, str], codes: list[str] | None, argument: str
+) -> tuple[pd.DataFrame, list[str]]:
+    """The rows of GP practices (of the ``codes`` commissioners, if given), and why others were left out."""
     reasons: list[str] = []
     org_type = to_text(frame, found.get("org_type"), argument).str.upper()
     keep = org_type.isna() | (org_type == "GP")
     if not keep.all():
         reasons.append("organisations other than GP practices")
-        frame, org_type = frame[keep], org_type[keep]
-
-    if "sub_icb" in found:
-        commissioner_header: str | None = found["sub_icb"]
-        kind = "sub_icb"
-    elif "ccg" in found:
-        commissioner_header = found["ccg"]
-        kind = "ccg"
-    else:
-        commissioner_header, kind = None, ""
-    commissioner_code = to_text(frame, commissioner_header, argument)
+        frame = frame[keep]
     if codes is not None:
-        if commissioner_header is None:
+        header, _ = _commissioner(found)
+        if header is None:
             msg = "commissioner: this file has no SUB_ICB_LOCATION_CODE or CCG_CODE column to filter on"
             raise SchemaError(msg)
-        keep = commissioner_code.isin(codes)
         reasons.append(f"commissioners other than {', '.join(codes)}")
-        frame, org_type, commissioner_code = frame[keep], org_type[keep], commissioner_code[keep]
+        frame = frame[to_text(frame, header, argument).isin(codes)]
+    return frame, reasons
 
-    practice_header = found["practice_code"]
-    practice = to_text(frame, practice_header, argument, required=True)
-    check_codes(frame, practice, practice_header, "practice", argument)
-    if commissioner_header is not None:
-        check_codes(frame, commissioner_code, commissioner_header, "commissioner", argument)
-    ons = to_text(frame, found.get("ons_commissioner"), argument)
-    if "ons_commissioner" in found:
-        check_codes(frame, ons, found["ons_commissioner"], "ons", argument)
 
+def _columns(frame: pd.DataFrame, found: dict[str, str], argument: str) -> dict[str, pd.Series]:
+    """The output columns, checked: codes, sex, age, counts, one row per practice, sex and age."""
+    header, kind = _commissioner(found)
+    practice = to_code(frame, found["practice_code"], "practice", argument, required=True)
+    commissioner = to_code(frame, header, "commissioner", argument)
+    ons = to_code(frame, found.get("ons_commissioner"), "ons", argument)
     sex_raw = to_text(frame, found["sex"], argument, required=True).str.upper()
     check_choices(frame, sex_raw, found["sex"], argument, ["ALL", "MALE", "FEMALE", "PERSONS", "M", "F"])
     sex = sex_raw.map(_SEX).astype("str")
@@ -222,34 +215,18 @@ def read_gp_registrations(
     age, age_lower, age_upper = _ages(age_raw, frame, found["age"], argument)
     patients = to_int(frame, found["patients"], argument, required=True, minimum=0)
     keys = pd.DataFrame({"practice": practice, "sex": sex, "age": age})
-    check_unique(frame, keys, [practice_header, found["sex"], found["age"]], argument)
-
-    ctype = pd.Series(kind or pd.NA, index=frame.index, dtype="str").where(commissioner_code.notna())
-    result = finish(
-        {
-            "publication": to_text(frame, found.get("publication"), argument),
-            "extract_date": to_date(frame, found["extract_date"], argument, required=True),
-            "org_type": org_type,
-            "commissioner_code": commissioner_code,
-            "commissioner_type": ctype,
-            "sub_icb_code": commissioner_code.where(ctype == "sub_icb").astype("str"),
-            "ons_commissioner_code": ons,
-            "practice_code": practice,
-            "postcode": to_text(frame, found.get("postcode"), argument),
-            "sex": sex,
-            "age": age,
-            "age_lower": age_lower,
-            "age_upper": age_upper,
-            "patients": patients,
-        }
-    )
-    dropped = all_rows.loc[all_rows.index.difference(frame.index)]
-    record_dropped(
-        result,
-        dropped,
-        rows_read=rows_read,
-        reason="; ".join(reasons),
-        key=found["practice_code"],
-        argument=argument,
-    )
-    return result
+    check_unique(frame, keys, [found["practice_code"], found["sex"], found["age"]], argument)
+    return {
+        "publication": to_text(frame, found.get("publication"), argument),
+        "extract_date": to_date(frame, found["extract_date"], argument, required=True),
+        "org_type": to_text(frame, found.get("org_type"), argument).str.upper(),
+        **commissioner_columns(commissioner, kind),
+        "ons_commissioner_code": ons,
+        "practice_code": practice,
+        "postcode": to_text(frame, found.get("postcode"), argument),
+        "sex": sex,
+        "age": age,
+        "age_lower": age_lower,
+        "age_upper": age_upper,
+        "patients": patients,
+    }

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from blmk_health.errors import SchemaError
 from blmk_health.io._common import (
     Column,
     Source,
-    check_codes,
     check_range,
     check_unique,
     finish,
     map_columns,
     normalise,
     read_table,
+    stack,
+    to_code,
     to_float,
     to_text,
 )
@@ -25,6 +25,11 @@ __all__ = ["read_gp_workforce"]
 MISSING = ("ND", "EST", "NS", ".", "NA", "N/A")
 """Markers of a missing value in the workforce files (not disclosed, estimated, not supplied)."""
 
+_FILE = (
+    'a practice-level NHS England "General Practice Workforce" CSV file, such as "General Practice - August '
+    '2026 Practice Level - Detailed.csv" (https://digital.nhs.uk/data-and-information/publications/statistical/'
+    "general-and-personal-medical-services)"
+)
 _ID = (
     Column("practice_code", "PRAC_CODE", ("practice code", "org code", "code")),
     Column("practice_name", "PRAC_NAME", ("practice name", "org name", "name"), required=False),
@@ -36,6 +41,14 @@ _LONG = (
     Column("measure", "MEASURE"),
     Column("value", "VALUE"),
 )
+_DTYPES = {
+    "practice_code": "str",
+    "practice_name": "str",
+    "staff_group": "str",
+    "staff_role": "str",
+    "measure": "str",
+    "value": "Float64",
+}
 _DESCRIPTIVE_LAST_WORD = {"code", "name", "date", "type", "source", "flag", "postcode", "description"}
 _DESCRIPTIVE = {"year", "month", "region", "stp", "ccg", "pcn", "icb", "sub icb", "publication", "period"}
 
@@ -87,6 +100,8 @@ def read_gp_workforce(path: Source) -> pd.DataFrame:
 
     Raises
     ------
+    DataFileError
+        No file can be read at ``path`` (nothing there, a folder, or no permission to read it).
     SchemaError
         The file has no ``PRAC_CODE`` column or no measures (the message lists the columns found), a row
         has the wrong number of fields (with its line number), or a practice (and measure) repeats.
@@ -110,13 +125,12 @@ def read_gp_workforce(path: Source) -> pd.DataFrame:
     2        E81001    total_gp_fte    <NA>
     """
     argument = "path"
-    frame = read_table(path, argument)
+    frame = read_table(path, argument, expected=_FILE)
     headers = {normalise(h) for h in frame.columns}
     if {"measure", "value", "staff group"} <= headers:
         return _long(frame, argument)
     found = map_columns(frame, _ID, argument, "a practice-level General Practice Workforce file")
-    code = to_text(frame, found["practice_code"], argument, required=True)
-    check_codes(frame, code, found["practice_code"], "practice", argument)
+    code = to_code(frame, found["practice_code"], "practice", argument, required=True)
     check_unique(frame, pd.DataFrame({"code": code}), [found["practice_code"]], argument)
     name = to_text(frame, found.get("practice_name"), argument)
     used = set(found.values())
@@ -132,30 +146,17 @@ def read_gp_workforce(path: Source) -> pd.DataFrame:
     values = {h: to_float(frame, h, argument, na_values=MISSING) for h in measures}
     for header, series in values.items():
         check_range(frame, series, header, argument, minimum=0)
-    n, k = len(frame), len(measures)
-    result = pd.DataFrame(
-        {
-            "practice_code": pd.Series(np.repeat(code.to_numpy(dtype=object), k), dtype="str"),
-            "practice_name": pd.Series(np.repeat(name.to_numpy(dtype=object), k), dtype="str"),
-            "staff_group": pd.Series(pd.NA, index=range(n * k), dtype="str"),
-            "staff_role": pd.Series(pd.NA, index=range(n * k), dtype="str"),
-            "measure": pd.Series(np.tile([_measure_name(h) for h in measures], n), dtype="str"),
-            "value": pd.Series(
-                np.column_stack([values[h].to_numpy(dtype=float, na_value=np.nan) for h in measures]).ravel()
-                if n
-                else np.array([], dtype=float),
-                dtype="Float64",
-            ),
-        }
-    )
+    none = to_text(frame, None, argument)  # the long layout's staff group and role
+    rows = {"practice_code": code, "practice_name": name, "staff_group": none, "staff_role": none}
+    long = stack(rows, {"measure": [_measure_name(h) for h in measures]}, list(values.values()))
+    result = pd.DataFrame({column: pd.Series(long[column], dtype=dtype) for column, dtype in _DTYPES.items()})
     result.attrs.update(layout="wide", ignored_columns=ignored)
     return result
 
 
 def _long(frame: pd.DataFrame, argument: str) -> pd.DataFrame:
     found = map_columns(frame, _LONG, argument, 'a "high level" practice-level General Practice Workforce file')
-    code = to_text(frame, found["practice_code"], argument, required=True)
-    check_codes(frame, code, found["practice_code"], "practice", argument)
+    code = to_code(frame, found["practice_code"], "practice", argument, required=True)
     measure = to_text(frame, found["measure"], argument, required=True).map(_measure_name).astype("str")
     group = to_text(frame, found["staff_group"], argument)
     role = to_text(frame, found.get("staff_role"), argument)

@@ -9,9 +9,10 @@ import pytest
 
 from blmk_health import io as bio
 from blmk_health.errors import DomainError, ReferenceDataError, SchemaError
+from tests.helpers import require_module
 
-gpd = pytest.importorskip("geopandas")
-shapely = pytest.importorskip("shapely")
+gpd = require_module("geopandas", "read_boundaries needs geopandas")
+shapely = require_module("shapely", "read_boundaries needs shapely")
 from shapely.geometry import Polygon, box  # noqa: E402
 
 
@@ -104,3 +105,28 @@ def test_geojson_text_stream_assumed_wgs84() -> None:
     assert out["code"].tolist() == ["E06000032"]
     assert out.attrs["code_column"] == "id"
     assert 500_000 < out.geometry.centroid.x.item() < 520_000
+
+
+def test_folder_of_shapefiles_is_read_and_other_folders_are_not(tmp_path: Path) -> None:
+    from blmk_health.errors import DataFileError
+
+    folder = tmp_path / "wards"
+    folder.mkdir()
+    frame(WD19CD=["E05000001", "E05000002"], WD19NM=["A", "B"]).to_file(folder / "wards.shp")
+    out = bio.read_boundaries(folder)
+    assert out["code"].tolist() == ["E05000001", "E05000002"]
+    assert out.attrs["driver"] == "ESRI Shapefile"
+    (tmp_path / "csvs").mkdir()
+    (tmp_path / "csvs" / "codes.csv").write_text("code\nE05000001\n")
+    with pytest.raises(DataFileError, match=r"is a folder, not a file; expected a boundary file .*File Geodatabase"):
+        bio.read_boundaries(tmp_path / "csvs")
+
+
+def test_code_messages_name_rows_from_zero(tmp_path: Path) -> None:
+    path = tmp_path / "lsoa.gpkg"
+    frame(lsoa11cd=["E01015693", "E0101", "E01015694"]).to_file(path)
+    with pytest.raises(ReferenceDataError, match=r"'lsoa11cd' holds 1 malformed code \(row 1: 'E0101'\); each must be"):
+        bio.read_boundaries(path)
+    frame(lad13cd=["", "E06000032", ""]).to_file(path)
+    with pytest.raises(SchemaError, match=r"'lad13cd' is empty in 2 features \(rows 0, 2\)$"):
+        bio.read_boundaries(path)
