@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from os import PathLike
 from typing import TYPE_CHECKING, Any
 
@@ -11,10 +12,10 @@ import narwhals.stable.v2 as nw
 import numpy as np
 import pandas as pd
 
-from blmk_health._frames import as_list, assemble, collect, ingest
-from blmk_health._validation import reject_clashes, require_columns
+from blmk_health._frames import Frame, as_list, assemble, collect, to_pandas
+from blmk_health._inputs import prepare
 from blmk_health.errors import DomainError, ReferenceDataError, SchemaError
-from blmk_health.geo._common import describe_codes, pick_column, to_pandas
+from blmk_health.geo._common import UNMATCHED, check_option, describe_codes, pick_column
 from blmk_health.geo._hierarchy import Hierarchy
 
 if TYPE_CHECKING:
@@ -223,8 +224,11 @@ def assign_areas(
     """
     from blmk_health.geo._rollup import UNMAPPED, rollup
 
-    frame = ingest(registrations, "registrations")
-    require_columns(frame, [("lsoa", lsoa), ("practice", practice), ("patients", patients)])
+    frame = prepare(
+        registrations,
+        argument="registrations",
+        columns=[("lsoa", lsoa), ("practice", practice), ("patients", patients)],
+    ).frame
     rolled = rollup(
         frame.frame.select(nw.col(practice), nw.col(lsoa), nw.col(patients)),
         hierarchy,
@@ -235,7 +239,7 @@ def assign_areas(
         at=at,
         unmapped=unmapped,
     )
-    table = rolled.to_pandas() if isinstance(rolled, nw.DataFrame) else collect(rolled, frame).to_pandas()
+    table = to_pandas(rolled, "registrations")
     key = f"{to}_code"
     table = table[[lsoa, key, patients]].copy()
     table[patients] = pd.to_numeric(table[patients]).fillna(0)
@@ -327,9 +331,7 @@ def cluster_boundaries(
     0           C1        2       190    0.789474
     1           C2        1        80    1.0
     """
-    if unassigned not in ("raise", "group"):
-        msg = f"unassigned: expected 'raise' or 'group', got {unassigned!r}"
-        raise DomainError(msg)
+    check_option(unassigned, "unassigned", ("raise", "group"))
     gdf = _geoframe(areas, "areas")
     code_col = _area_code(gdf, code, "areas")
     assigned = assign_areas(
@@ -465,50 +467,12 @@ def points_to_areas(
     1   2  501500  220500         B
     2   3  501000  220500         A
     """
-    import geopandas as gpd
-    import pyproj
-    import shapely
-
-    if unmatched not in ("warn", "raise", "ignore"):
-        msg = f"unmatched: expected 'warn', 'raise' or 'ignore', got {unmatched!r}"
-        raise DomainError(msg)
+    check_option(unmatched, "unmatched", UNMATCHED)
     target = _geoframe(areas, "areas")
     code_col = _area_code(target, code, "areas")
     target = _checked_geometry(target, code_col, "areas", make_valid=False)
-    if isinstance(points, gpd.GeoDataFrame):
-        pts = _geoframe(points, "points")
-        if code_col in pts.columns:
-            msg = f"points: already has a column {code_col!r}; rename it first"
-            raise SchemaError(msg)
-        geoms = pts.geometry.values
-        kinds = set(shapely.get_type_id(geoms[~shapely.is_missing(geoms)]).tolist())
-        if kinds - {0}:
-            msg = "points: the geometry must be points (for polygons, use a spatial overlay or their centroids)"
-            raise DomainError(msg)
-        xs = np.asarray(shapely.get_x(geoms), dtype=float)
-        ys = np.asarray(shapely.get_y(geoms), dtype=float)
-        source_crs = pts.crs
-        frame = None
-    else:
-        frame = ingest(points, "points")
-        require_columns(frame, [("x", x), ("y", y)])
-        reject_clashes(frame.columns, [code_col], "points")
-        if crs is None:
-            msg = (
-                "crs: the CRS of the point coordinates is required (e.g. crs='EPSG:27700' for eastings/northings or "
-                "crs='EPSG:4326' for longitude/latitude); it is never guessed"
-            )
-            raise SchemaError(msg)
-        eager = collect(frame.frame, frame)
-        xs = np.asarray(pd.to_numeric(pd.Series(eager.get_column(x).to_numpy())), dtype=float)
-        ys = np.asarray(pd.to_numeric(pd.Series(eager.get_column(y).to_numpy())), dtype=float)
-        source_crs = pyproj.CRS.from_user_input(crs)
-    _plausible(xs, ys, pyproj.CRS.from_user_input(source_crs))
-    if pyproj.CRS.from_user_input(source_crs) != target.crs:
-        transformer = pyproj.Transformer.from_crs(source_crs, target.crs, always_xy=True)
-        xs, ys = transformer.transform(xs, ys)
-        xs = np.asarray(xs, dtype=float)
-        ys = np.asarray(ys, dtype=float)
+    points_in = _Points.of(points, code_col, x, y, crs)
+    xs, ys = _in_crs(points_in.xs, points_in.ys, points_in.crs, target.crs)
     index = _locate(xs, ys, target.geometry.values, target[code_col].to_numpy(dtype=object))
     codes = np.empty(len(xs), dtype=object)
     found = index >= 0
@@ -524,9 +488,66 @@ def points_to_areas(
         if unmatched == "raise":
             raise ReferenceDataError(msg)
         warnings.warn(msg, UserWarning, stacklevel=2)
-    if frame is None:
+    if points_in.frame is None:
         return points.assign(**{code_col: codes})
-    return assemble(eager, {code_col: codes}, frame, keep_index=True)
+    return assemble(points_in.eager, {code_col: codes}, points_in.frame, keep_index=True)
+
+
+@dataclass(frozen=True)
+class _Points:
+    """The coordinates of the points and their CRS, and for a plain frame, the frame to add the codes to."""
+
+    xs: np.ndarray[Any, Any]
+    ys: np.ndarray[Any, Any]
+    crs: Any
+    frame: Frame | None = None
+    eager: Any = None
+
+    @classmethod
+    def of(cls, points: Any, code_col: str, x: str, y: str, crs: Any) -> _Points:
+        """Read a GeoDataFrame of points, or the ``x``, ``y`` columns of any supported frame (with ``crs``)."""
+        import geopandas as gpd
+        import pyproj
+        import shapely
+
+        if isinstance(points, gpd.GeoDataFrame):
+            pts = _geoframe(points, "points")
+            if code_col in pts.columns:
+                msg = f"points: already has a column {code_col!r}; rename it first"
+                raise SchemaError(msg)
+            geoms = pts.geometry.values
+            kinds = set(shapely.get_type_id(geoms[~shapely.is_missing(geoms)]).tolist())
+            if kinds - {0}:
+                msg = "points: the geometry must be points (for polygons, use a spatial overlay or their centroids)"
+                raise DomainError(msg)
+            return cls(
+                np.asarray(shapely.get_x(geoms), dtype=float), np.asarray(shapely.get_y(geoms), dtype=float), pts.crs
+            )
+        frame = prepare(points, argument="points", columns=[("x", x), ("y", y)], outputs=[code_col], clash="data").frame
+        if crs is None:
+            msg = (
+                "crs: the CRS of the point coordinates is required (e.g. crs='EPSG:27700' for eastings/northings or "
+                "crs='EPSG:4326' for longitude/latitude); it is never guessed"
+            )
+            raise SchemaError(msg)
+        eager = collect(frame.frame, frame)
+        xs = np.asarray(pd.to_numeric(pd.Series(eager.get_column(x).to_numpy())), dtype=float)
+        ys = np.asarray(pd.to_numeric(pd.Series(eager.get_column(y).to_numpy())), dtype=float)
+        return cls(xs, ys, pyproj.CRS.from_user_input(crs), frame, eager)
+
+
+def _in_crs(
+    xs: np.ndarray[Any, Any], ys: np.ndarray[Any, Any], source: Any, target: Any
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """The coordinates checked against their CRS, and reprojected to ``target`` when it differs."""
+    import pyproj
+
+    _plausible(xs, ys, pyproj.CRS.from_user_input(source))
+    if pyproj.CRS.from_user_input(source) == target:
+        return xs, ys
+    transformer = pyproj.Transformer.from_crs(source, target, always_xy=True)
+    new_x, new_y = transformer.transform(xs, ys)
+    return np.asarray(new_x, dtype=float), np.asarray(new_y, dtype=float)
 
 
 def _plausible(xs: np.ndarray[Any, Any], ys: np.ndarray[Any, Any], crs: Any) -> None:

@@ -1,4 +1,7 @@
-"""Helpers shared by the geography modules: dates, small tables, column choice."""
+"""Helpers shared by the geography modules: dates, codes in messages, column choice.
+
+Geo's own helpers only: moving frames between backends is :mod:`blmk_health._frames`'s job.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +9,27 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
-import narwhals.stable.v2 as nw
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
-from blmk_health._frames import Frame, _to_kind, collect, ingest
 from blmk_health._validation import describe_values
 from blmk_health.errors import DomainError, SchemaError
 
 __all__ = [
+    "UNMATCHED",
     "as_date",
+    "check_option",
+    "check_table_columns",
+    "date_column",
     "describe_codes",
-    "like_caller",
     "pick_column",
-    "to_pandas",
 ]
 
 #: Shown in messages: how many offending codes to list.
 SHOW = 5
+
+#: What to do with codes not found in reference data: warn, raise, or say nothing.
+UNMATCHED = ("warn", "raise", "ignore")
 
 
 def describe_codes(codes: Iterable[Any], limit: int = SHOW) -> str:
@@ -84,20 +89,6 @@ def date_column(values: pd.Series, argument: str, column: str) -> pd.Series:
     return out.astype("datetime64[ns]")
 
 
-def to_pandas(data: Any, argument: str) -> pd.DataFrame:
-    """Any supported frame, collected to pandas (for small reference tables: hierarchies, lookups)."""
-    if isinstance(data, pd.DataFrame):
-        return data.copy()
-    frame = ingest(data, argument)
-    eager = collect(frame.frame, frame)
-    native = eager.to_native()
-    if isinstance(native, pd.DataFrame):
-        return native.copy()
-    table = eager.to_arrow()
-    result: pd.DataFrame = table.to_pandas()
-    return result
-
-
 def pick_column(columns: Sequence[str], wanted: str | None, candidates: Sequence[str], argument: str) -> str:
     """``wanted`` if given (and present), else the first of ``candidates`` present (case-insensitive)."""
     if wanted is not None:
@@ -116,31 +107,24 @@ def pick_column(columns: Sequence[str], wanted: str | None, candidates: Sequence
     raise SchemaError(msg)
 
 
-def like_caller(table: pa.Table, like: Frame) -> nw.DataFrame[Any] | nw.LazyFrame[Any]:
-    """A small PyArrow table as a narwhals frame of the caller's backend, ready to join with its data."""
-    out: nw.DataFrame[Any] | nw.LazyFrame[Any]
-    if like.is_pandas:
-        out = nw.from_native(table.to_pandas(), eager_only=True)
-        return out
-    if not like.is_lazy and like.implementation is nw.Implementation.PYARROW:
-        out = nw.from_native(table, eager_only=True)
-        return out
-    result = _to_kind(table, like)
-    return result if isinstance(result, (nw.DataFrame, nw.LazyFrame)) else nw.from_native(result)
+def check_table_columns(table: pd.DataFrame, argument: str, columns: Sequence[str]) -> None:
+    """Raise :class:`SchemaError` naming the ``columns`` missing from a pandas ``table``."""
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        msg = f"{argument}: column(s) {missing!r} not found; the table has {list(table.columns)[:20]!r}"
+        raise SchemaError(msg)
 
 
-def back_to_caller(frame: nw.DataFrame[Any] | nw.LazyFrame[Any], like: Frame) -> Any:
-    """Return a narwhals frame to the caller as the kind they gave."""
-    return frame if like.was_narwhals else nw.to_native(frame)
+def check_option(value: Any, argument: str, options: Sequence[str]) -> str:
+    """``value`` if it is one of ``options``, else :class:`DomainError` listing them.
 
-
-def keep_geo(result: Any, data: Any) -> Any:
-    """Give a GeoDataFrame caller a GeoDataFrame back (narwhals treats it as a plain pandas frame)."""
-    import sys
-
-    gpd = sys.modules.get("geopandas")
-    if gpd is None or not isinstance(data, gpd.GeoDataFrame) or isinstance(result, gpd.GeoDataFrame):
-        return result
-    if not isinstance(result, pd.DataFrame):  # pragma: no cover - pandas in, pandas out
-        return result
-    return gpd.GeoDataFrame(result, geometry=data.geometry.name, crs=data.crs)
+    >>> check_option("drop", "unmapped", ("raise", "group"))
+    Traceback (most recent call last):
+    ...
+    blmk_health.errors.DomainError: unmapped: expected 'raise' or 'group', got 'drop'
+    """
+    if value not in options:
+        listed = ", ".join(repr(o) for o in options[:-1]) + f" or {options[-1]!r}"
+        msg = f"{argument}: expected {listed}, got {value!r}"
+        raise DomainError(msg)
+    return str(value)

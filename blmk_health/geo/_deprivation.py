@@ -9,12 +9,21 @@ from typing import Any
 import narwhals.stable.v2 as nw
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
-from blmk_health._frames import as_list, assemble, collect, ingest
-from blmk_health._validation import reject_clashes, require_columns, require_numeric
+from blmk_health._frames import (
+    Frame,
+    assemble,
+    back_to_caller,
+    collect,
+    join_in_order,
+    keep_geo,
+    like_caller,
+    small_keys,
+    to_pandas,
+)
+from blmk_health._inputs import prepare
 from blmk_health.errors import DomainError, ReferenceDataError, SchemaError
-from blmk_health.geo._common import back_to_caller, describe_codes, keep_geo, like_caller, pick_column, to_pandas
+from blmk_health.geo._common import UNMATCHED, check_option, describe_codes, pick_column
 
 __all__ = ["attach_deprivation", "local_deciles", "practice_deprivation"]
 
@@ -27,7 +36,6 @@ _DECILES = (
     "Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)",
 )
 _SCORES = ("imd_score", "imd2019_score", "score", "Index of Multiple Deprivation (IMD) Score")
-_TMP = "__bh_geo_"
 
 
 def _reference(imd: Any, code: str | None, decile: str | None, score: str | None) -> tuple[pd.DataFrame, bool]:
@@ -71,12 +79,6 @@ def _report(missing: list[Any], total: int, argument: str, column: str, unmatche
     if unmatched == "raise":
         raise ReferenceDataError(msg)
     warnings.warn(msg, UserWarning, stacklevel=3)
-
-
-def _check_unmatched(unmatched: str) -> None:
-    if unmatched not in ("warn", "raise", "ignore"):
-        msg = f"unmatched: expected 'warn', 'raise' or 'ignore', got {unmatched!r}"
-        raise DomainError(msg)
 
 
 def attach_deprivation(
@@ -134,36 +136,18 @@ def attach_deprivation(
     1       2  E01015693           8
     2       3  E01015694           3
     """
-    _check_unmatched(unmatched)
-    frame = ingest(data)
-    require_columns(frame, [("lsoa", lsoa)])
+    check_option(unmatched, "unmatched", UNMATCHED)
     ref, has_score = _reference(imd, imd_code, decile, score)
     outputs = ["imd_decile", *(["imd_score"] if has_score else [])]
-    reject_clashes(frame.columns, outputs, "data")
+    frame = prepare(data, columns=[("lsoa", lsoa)], outputs=outputs, clash="data").frame
     distinct = [
         None if c is None or (isinstance(c, float) and np.isnan(c)) else c
         for c in collect(frame.frame.select(nw.col(lsoa)).unique(), frame).get_column(lsoa).to_list()
     ]
     known = set(ref["code"])
     _report([c for c in distinct if c not in known], len(distinct), "data", lsoa, unmatched)
-    ref = ref.rename(columns={"code": lsoa})
-    table = pa.Table.from_pandas(ref, preserve_index=False)
-    if isinstance(frame.native, pa.Table):
-        key_type = frame.native.schema.field(lsoa).type
-        table = table.set_column(0, lsoa, table.column(0).cast(key_type))
-    right = like_caller(table, frame)
-    if not isinstance(frame.native, pa.Table):
-        right = right.with_columns(nw.col(lsoa).cast(frame.schema[lsoa]))
-    left = frame.frame
-    if isinstance(left, nw.DataFrame):
-        left = left.with_row_index(f"{_TMP}row")
-    out = left.join(right, on=lsoa, how="left")  # type: ignore[arg-type]
-    if not frame.is_lazy:
-        out = out.sort(f"{_TMP}row").drop(f"{_TMP}row")
-        if frame.is_pandas:
-            native = out.to_native()
-            native.index = frame.native.index
-            out = nw.from_native(native, eager_only=True)
+    right = like_caller(ref.rename(columns={"code": lsoa}), frame, cast=[lsoa])
+    out = join_in_order(frame, right, on=lsoa)
     return keep_geo(back_to_caller(out, frame), data)
 
 
@@ -236,14 +220,30 @@ def practice_deprivation(
     0            P1      1000              1000       36.5           1              3.0
     1            P2       400               400        5.0           9              9.0
     """
-    _check_unmatched(unmatched)
-    frame = ingest(registrations_by_lsoa, "registrations_by_lsoa")
-    require_columns(frame, [("practice", practice), ("lsoa", lsoa), ("patients", patients)])
-    require_numeric(frame, [("patients", patients)])
+    check_option(unmatched, "unmatched", UNMATCHED)
+    frame = prepare(
+        registrations_by_lsoa,
+        argument="registrations_by_lsoa",
+        columns=[("practice", practice), ("lsoa", lsoa)],
+        numeric=[("patients", patients)],
+    ).frame
     ref, has_score = _reference(imd, imd_code, decile, score)
+    table = _patients_by_practice_lsoa(frame, practice, lsoa, patients)
+    merged = table.merge(ref.rename(columns={"code": "lsoa"}), on="lsoa", how="left")
+    missing = sorted({c for c, d in zip(merged["lsoa"], merged["imd_decile"], strict=True) if pd.isna(d)}, key=str)
+    lost = float(merged.loc[merged["imd_decile"].isna(), "p"].sum())
+    n_lsoas = int(merged["lsoa"].nunique(dropna=False))
+    _report(missing, n_lsoas, "registrations_by_lsoa", lsoa, unmatched, extra=f", holding {lost:,.0f} patients")
+    by_practice = merged[merged["practice"].notna()].groupby("practice", sort=True)
+    weighted = [_weighted(rows, has_score) for _, rows in by_practice]
+    practices = sorted(merged["practice"].dropna().unique().tolist(), key=str)
+    return assemble(small_keys({practice: practices}, frame), _practice_columns(weighted, has_score), frame)
+
+
+def _patients_by_practice_lsoa(frame: Frame, practice: str, lsoa: str, patients: str) -> pd.DataFrame:
+    """Patients summed per practice and LSOA (on the caller's backend), as ``practice``, ``lsoa``, ``p``."""
     summed = frame.frame.group_by([practice, lsoa]).agg(nw.col(patients).sum())
-    eager = collect(summed, frame)
-    table = eager.to_pandas() if not frame.is_pandas else eager.to_native()
+    table = to_pandas(summed, "registrations_by_lsoa")
     table = pd.DataFrame(
         {
             "practice": table[practice].astype(object),
@@ -258,63 +258,53 @@ def practice_deprivation(
             f"(first practices: {describe_codes(negative['practice'])})"
         )
         raise DomainError(msg)
-    merged = table.merge(ref.rename(columns={"code": "lsoa"}), on="lsoa", how="left")
-    missing = sorted({c for c, d in zip(merged["lsoa"], merged["imd_decile"], strict=True) if pd.isna(d)}, key=str)
-    lost = float(merged.loc[merged["imd_decile"].isna(), "p"].sum())
-    _report(
-        missing,
-        int(merged["lsoa"].nunique(dropna=False)),
-        "registrations_by_lsoa",
-        lsoa,
-        unmatched,
-        extra=f", holding {lost:,.0f} patients",
-    )
-    practices = sorted(merged["practice"].dropna().unique().tolist(), key=str)
-    out: dict[str, list[float]] = {k: [] for k in ("patients", "matched", "score", "decile", "mean")}
-    for code, rows in merged[merged["practice"].notna()].groupby("practice", sort=True):
-        del code
-        out["patients"].append(float(rows["p"].sum()))
-        ok = rows[rows["imd_decile"].notna() & (rows["p"] > 0)]
-        weight = ok["p"].to_numpy(dtype=float)
-        dec = ok["imd_decile"].to_numpy(dtype=float)
-        total = weight.sum()
-        out["matched"].append(total)
-        if total > 0:
-            order = np.argsort(dec, kind="stable")
-            cumulative = np.cumsum(weight[order])
-            out["decile"].append(float(dec[order][np.searchsorted(cumulative, total / 2)]))
-            out["mean"].append(float((weight * dec).sum() / total))
-        else:
-            out["decile"].append(np.nan)
-            out["mean"].append(np.nan)
-        if has_score:
-            scored = ok[ok["imd_score"].notna()]
-            w = scored["p"].to_numpy(dtype=float)
-            out["score"].append(
-                float((w * scored["imd_score"].to_numpy(dtype=float)).sum() / w.sum()) if w.sum() > 0 else np.nan
-            )
-    keys_native = pd.DataFrame({practice: pd.Series(practices, dtype=object)})
-    keys = nw.from_native(
-        keys_native if frame.is_pandas else pa.Table.from_pandas(keys_native, preserve_index=False), eager_only=True
-    )
-    patients_arr = np.asarray(out["patients"])
-    matched_arr = np.asarray(out["matched"])
+    return table
+
+
+def _weighted(rows: pd.DataFrame, has_score: bool) -> dict[str, float]:
+    """One practice's patients, and its patient-weighted score, median decile and mean decile."""
+    ok = rows[rows["imd_decile"].notna() & (rows["p"] > 0)]
+    weight = ok["p"].to_numpy(dtype=float)
+    dec = ok["imd_decile"].to_numpy(dtype=float)
+    total = weight.sum()
+    out = {"patients": float(rows["p"].sum()), "matched": total, "decile": np.nan, "mean": np.nan}
+    if total > 0:
+        order = np.argsort(dec, kind="stable")
+        cumulative = np.cumsum(weight[order])
+        out["decile"] = float(dec[order][np.searchsorted(cumulative, total / 2)])
+        out["mean"] = float((weight * dec).sum() / total)
+    if has_score:
+        scored = ok[ok["imd_score"].notna()]
+        w = scored["p"].to_numpy(dtype=float)
+        out["score"] = float((w * scored["imd_score"].to_numpy(dtype=float)).sum() / w.sum()) if w.sum() > 0 else np.nan
+    return out
+
+
+def _whole_if_whole(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Counts as int64 when every one is a whole number, else as they are."""
+    return values.astype(np.int64) if np.all(values == np.round(values)) else values
+
+
+def _practice_columns(weighted: list[dict[str, float]], has_score: bool) -> dict[str, Any]:
+    """The output columns of :func:`practice_deprivation`, from the per-practice values."""
+
+    def column(name: str) -> np.ndarray[Any, Any]:
+        return np.asarray([w[name] for w in weighted], dtype=float)
+
     columns: dict[str, Any] = {
-        "patients": patients_arr.astype(np.int64) if np.all(patients_arr == np.round(patients_arr)) else patients_arr,
-        "patients_matched": matched_arr.astype(np.int64)
-        if np.all(matched_arr == np.round(matched_arr))
-        else matched_arr,
+        "patients": _whole_if_whole(column("patients")),
+        "patients_matched": _whole_if_whole(column("matched")),
     }
     if has_score:
-        columns["imd_score"] = np.asarray(out["score"])
-    deciles = np.asarray(out["decile"])
+        columns["imd_score"] = column("score")
+    deciles = column("decile")
     columns["imd_decile"] = (
         pd.array([None if np.isnan(d) else int(d) for d in deciles], dtype="Int64")
         if np.isnan(deciles).any()
         else deciles.astype(np.int64)
     )
-    columns["imd_decile_mean"] = np.asarray(out["mean"])
-    return assemble(keys, columns, frame)
+    columns["imd_decile_mean"] = column("mean")
+    return columns
 
 
 def local_deciles(
@@ -368,9 +358,8 @@ def local_deciles(
     """
     from blmk_health.indicators import quantiles
 
-    frame = ingest(data)
-    by_cols = as_list(by, "by")
-    reject_clashes(frame.columns, [name], "data")
-    result = quantiles(frame.frame, value, by=by_cols or None, n=n, invert=invert)
+    checked = prepare(data, by=by, outputs=[name], clash="data")
+    frame = checked.frame
+    result = quantiles(frame.frame, value, by=checked.by or None, n=n, invert=invert)
     renamed = result.rename({"quantile": name})
     return keep_geo(back_to_caller(renamed, frame), data)

@@ -8,8 +8,10 @@ from typing import Any
 
 import pandas as pd
 
+from blmk_health._frames import series_like, to_pandas
+from blmk_health._validation import describe_values
 from blmk_health.errors import DomainError, ReferenceDataError, SchemaError
-from blmk_health.geo._common import as_date, date_column, describe_codes, to_pandas
+from blmk_health.geo._common import as_date, check_option, check_table_columns, date_column, describe_codes
 from blmk_health.geo._places import ICB, PLACES, place_from_postcode
 
 __all__ = ["LEVELS", "Hierarchy"]
@@ -23,27 +25,6 @@ _MIN = pd.Timestamp("1678-01-01")
 _MAX = pd.Timestamp("2261-12-31")
 _ODS_PRACTICE = re.compile(r"^[A-Z][0-9]{5}$")
 _ODS_PCN = re.compile(r"^U[0-9]{5}$")
-
-# Published ePCN headers -> the names bh.io.read_epcn gives, so that raw sheets work too.
-_EPCN_DETAILS = {
-    "PCN Code": "pcn_code",
-    "PCN Name": "pcn_name",
-    "Current Clinical Commissioning Group Code": "commissioner_code",
-    "Current Sub ICB Location Code": "commissioner_code",
-    "Open Date (YYYYMMDD)": "open_date",
-    "Open Date": "open_date",
-    "Close Date": "close_date",
-    "Postcode": "postcode",
-}
-_EPCN_PARTNERS = {
-    "Partner Organisation Code": "practice_code",
-    "Partner Name": "practice_name",
-    "Practice Parent CCG Code": "practice_commissioner_code",
-    "PCN Code": "pcn_code",
-    "PCN Name": "pcn_name",
-    "Practice to PCN Relationship Start Date": "start_date",
-    "Practice to PCN Relationship End Date": "end_date",
-}
 
 
 def _fmt(stamp: Any) -> str:
@@ -249,7 +230,8 @@ class Hierarchy:
         details : DataFrame or EPCN
             The "PCN Details" table (``pcn_code``, ``pcn_name``, ``commissioner_code``, ``postcode``,
             ``close_date``), or the object ``bh.io.read_epcn`` returns (then omit ``core_partners``).
-            The published column headers are accepted too.
+            Tables of the sheets with their published headers (``PCN Code``, ...; both tables alike)
+            are read with ``bh.io.read_epcn`` first, with its checks.
         core_partners : DataFrame
             The "PCN Core Partner Details" table (``practice_code``, ``practice_name``, ``pcn_code``,
             ``start_date``, ``end_date``).
@@ -277,7 +259,8 @@ class Hierarchy:
         Raises
         ------
         SchemaError
-            A column is missing or a practice is in two PCNs on the same date.
+            A column is missing, a practice is in two PCNs on the same date, or one table has the published
+            headers and the other our names.
         DomainError
             A malformed practice or PCN code, postcode or date.
         ReferenceDataError
@@ -301,60 +284,10 @@ class Hierarchy:
         >>> h.map(["E81005", "E81021"], to="place")
         ['E06000032', 'E06000055']
         """
-        if core_partners is None and hasattr(details, "core_partners"):
-            core_partners = details.core_partners
-            details = details.details
-        if core_partners is None:
-            msg = "core_partners: the PCN core partner table is required (or pass the EPCN object as details)"
-            raise SchemaError(msg)
-        det = to_pandas(details, "details").rename(columns=_EPCN_DETAILS)
-        cp = to_pandas(core_partners, "core_partners").rename(columns=_EPCN_PARTNERS)
-        _require(det, "details", ["pcn_code"])
-        _require(cp, "core_partners", ["practice_code", "pcn_code"])
-        det["pcn_code"] = _as_codes(det["pcn_code"])
-        cp["practice_code"] = _as_codes(cp["practice_code"])
-        cp["pcn_code"] = _as_codes(cp["pcn_code"])
-        _check_pattern(
-            cp["practice_code"], _ODS_PRACTICE, "core_partners", "practice_code", "an ODS code like 'E81001'"
-        )
-        _check_pattern(cp["pcn_code"], _ODS_PCN, "core_partners", "pcn_code", "a PCN code like 'U09531'")
-        _check_pattern(det["pcn_code"], _ODS_PCN, "details", "pcn_code", "a PCN code like 'U09531'")
-        unknown = sorted(set(cp["pcn_code"].dropna()) - set(det["pcn_code"].dropna()))
-        if unknown:
-            msg = (
-                f"core_partners: column 'pcn_code' has {len(unknown)} PCN code(s) absent from details "
-                f"(first: {describe_codes(unknown)})"
-            )
-            raise ReferenceDataError(msg)
-        start = date_column(cp["start_date"], "core_partners", "start_date") if "start_date" in cp else None
-        end = date_column(cp["end_date"], "core_partners", "end_date") if "end_date" in cp else None
-        paths = pd.DataFrame({"practice": cp["practice_code"], "cluster": cp["pcn_code"]})
-        paths[_START] = start if start is not None else pd.NaT
-        paths[_END] = end if end is not None else pd.NaT
-        if "close_date" in det.columns:
-            closes = dict(zip(det["pcn_code"], date_column(det["close_date"], "details", "close_date"), strict=True))
-            close = paths["cluster"].map(closes).astype("datetime64[ns]")
-            paths[_END] = paths[_END].where(paths[_END].notna() & (close.isna() | (paths[_END] <= close)), close)
-
-        prac = None
-        if practices is not None:
-            prac = to_pandas(practices, "practices")
-            _require(prac, "practices", ["practice_code"])
-            prac["practice_code"] = _as_codes(prac["practice_code"])
-
-        # Place of each PCN, or of each practice when the user gives them by practice.
-        place_of_pcn: dict[str, str] = {}
-        place_of_practice: dict[str, str] = {}
-        if places is not None:
-            given = _places_argument(places)
-            for key, value in given.items():
-                if key in set(det["pcn_code"]):
-                    place_of_pcn[key] = value
-                else:
-                    place_of_practice[key] = value
-        missing_pcns = [p for p in det["pcn_code"] if p not in place_of_pcn]
-        if places is None or (missing_pcns and not place_of_practice):
-            place_of_pcn.update(_derive_pcn_places(det, cp, prac, overrides, only=missing_pcns))
+        det, cp = _epcn_tables(details, core_partners)
+        prac = None if practices is None else _practices_table(practices)
+        paths = _relationship_paths(det, cp)
+        place_of_pcn, place_of_practice = _pcn_places(det, cp, prac, places, overrides)
         paths["place"] = [
             place_of_practice.get(p, place_of_pcn.get(c))
             for p, c in zip(paths["practice"], paths["cluster"], strict=True)
@@ -363,44 +296,12 @@ class Hierarchy:
         if len(unplaced):
             msg = f"places: {len(unplaced)} practice(s) have no place (first: {describe_codes(unplaced)})"
             raise ReferenceDataError(msg)
-
-        names: dict[str, dict[str, str]] = {"practice": {}, "cluster": {}, "place": dict(PLACES), "icb": {}}
-        if "pcn_name" in det.columns:
-            names["cluster"].update(_name_map(det["pcn_code"], det["pcn_name"]))
-        if "practice_name" in cp.columns:
-            names["practice"].update(_name_map(cp["practice_code"], cp["practice_name"]))
-        if icb == ICB["code"]:
-            names["icb"][icb] = ICB["name"]
-
         if prac is not None:
-            if "practice_name" in prac.columns:
-                names["practice"].update(_name_map(prac["practice_code"], prac["practice_name"]))
-            others = prac[~prac["practice_code"].isin(set(cp["practice_code"]))]
-            if "prescribing_setting" in others.columns:
-                setting = others["prescribing_setting"].astype(object).map(lambda v: str(v).removesuffix(".0"))
-                others = others[setting == "4"]
-            if len(others):
-                _check_pattern(others["practice_code"], _ODS_PRACTICE, "practices", "practice_code", "an ODS code")
-                solo = pd.DataFrame({"practice": others["practice_code"].to_numpy(), "cluster": None})
-                solo[_START] = (
-                    date_column(others["open_date"], "practices", "open_date").to_numpy()
-                    if "open_date" in others
-                    else pd.NaT
-                )
-                solo[_END] = (
-                    date_column(others["close_date"], "practices", "close_date").to_numpy()
-                    if "close_date" in others
-                    else pd.NaT
-                )
-                if place_of_practice:
-                    solo["place"] = others["practice_code"].map(place_of_practice).to_numpy()
-                else:
-                    derived = place_from_postcode(
-                        others, code="practice_code", overrides=overrides, commissioner="commissioner_code"
-                    )
-                    solo["place"] = derived["place_code"].to_numpy()
+            solo = _practices_in_no_pcn(prac, cp, place_of_practice, overrides)
+            if len(solo):
                 paths = pd.concat([paths, solo], ignore_index=True)
         paths["icb"] = icb
+        names = _epcn_names(det, cp, prac, icb)
         return cls(paths[["practice", "cluster", "place", "icb", _START, _END]], LEVELS, names, validate=validate)
 
     # ------------------------------------------------------------------ basic properties
@@ -510,6 +411,8 @@ class Hierarchy:
         ------
         ReferenceDataError
             An unknown level or code, or a code that moved between areas when ``at`` is not given.
+        SchemaError
+            ``codes`` is neither a code nor a sequence of codes.
 
         Examples
         --------
@@ -521,20 +424,10 @@ class Hierarchy:
         ('C2', ['L', 'L'])
         """
         from_level = self._levels[0] if from_level is None else from_level
-        if unknown not in ("raise", "missing"):
-            msg = f"unknown: expected 'raise' or 'missing', got {unknown!r}"
-            raise DomainError(msg)
-        lookup, moved = self._lookup(from_level, to, at)
-        if isinstance(codes, str) or codes is None:
-            values = [codes]
-        elif isinstance(codes, pd.Series):
-            values = codes.tolist()
-        else:
-            values = list(codes)
-        mapping = dict(zip(lookup["from"], lookup["to"], strict=True))
-        moved_hit = sorted({v for v in values if v in moved})
-        if moved_hit:
-            raise ReferenceDataError(_moved_message(moved, moved_hit, from_level, to))
+        check_option(unknown, "unknown", ("raise", "missing"))
+        values = _code_values(codes)
+        pairs = self._pairs(from_level, to, at, values)
+        mapping = dict(zip(pairs["from"], pairs["to"], strict=True))
         bad = [v for v in values if mapping.get(v) is None]
         if bad and unknown == "raise":
             known = [v for v in bad if v in mapping]
@@ -546,9 +439,7 @@ class Hierarchy:
         out = [mapping.get(v) for v in values]
         if isinstance(codes, str) or codes is None:
             return out[0]
-        if isinstance(codes, pd.Series):
-            return pd.Series(out, index=codes.index, name=f"{to}_code", dtype=object)
-        return out
+        return series_like(out, codes, f"{to}_code")
 
     def members(self, level: str, code: str, *, of: str | None = None, at: Any = None) -> list[str]:
         """The codes at level ``of`` (practices by default) inside the area ``code`` at ``level``.
@@ -686,11 +577,51 @@ class Hierarchy:
         unique["to"] = pd.Series([v if isinstance(v, str) else None for v in unique["to"]], dtype=object)
         return unique, moved
 
-    def lookup(self, to: str, *, from_level: str | None = None, at: Any = None) -> pd.DataFrame:
+    def _pairs(self, from_level: str, to: str, at: Any, codes: Sequence[Any] | None) -> pd.DataFrame:
+        """Unique ``from`` -> ``to`` pairs in force on ``at`` (of ``codes`` only, when given).
+
+        Raises :class:`ReferenceDataError` for a code (of ``codes``, when given) that moved between ``to``
+        areas: only a code with one area over the period can be looked up without a date.
+        """
+        unique, moved = self._lookup(from_level, to, at)
+        hit = sorted(moved) if codes is None else sorted({c for c in codes if c in moved})
+        if hit:
+            raise ReferenceDataError(_moved_message(moved, hit, from_level, to))
+        if codes is None:
+            return unique
+        return unique[unique["from"].isin(codes)].reset_index(drop=True)
+
+    def lookup(self, to: str, *, from_level: str | None = None, at: Any = None, codes: Any = None) -> pd.DataFrame:
         """The ``from_level`` -> ``to`` lookup as a table (``<from>_code``, ``<to>_code``, ``<to>_name``).
 
-        Raises :class:`ReferenceDataError` for a code that moved between ``to`` areas when ``at`` is
-        not given.
+        Parameters
+        ----------
+        to : str
+            Target level (at or above ``from_level``).
+        from_level : str, optional
+            Level of the codes looked up; the bottom level (practice) by default.
+        at : date, optional
+            Use the hierarchy in force on this date. Without it, each code looked up must have had one
+            ``to`` area over the whole history.
+        codes : str or sequence of str, optional
+            Only these ``from_level`` codes (e.g. the distinct codes of a table): one row for each of them
+            that is in the hierarchy (on ``at``); codes not in it, and missing values (``None``, NaN), are
+            left out. Only a code among them that moved between ``to`` areas raises. By default, every code.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per code, sorted by code: ``<from>_code``, ``<to>_code`` (missing where the code has
+            no area at ``to``, e.g. a practice in no PCN) and ``<to>_name`` (missing where unnamed). When
+            ``from_level`` is ``to``, only ``<to>_code`` and ``<to>_name``.
+
+        Raises
+        ------
+        ReferenceDataError
+            An unknown level, ``to`` below ``from_level``, or a code (of ``codes``, when given) that moved
+            between ``to`` areas when ``at`` is not given.
+        SchemaError
+            ``codes`` is not a code or a sequence of text codes.
 
         Examples
         --------
@@ -702,11 +633,12 @@ class Hierarchy:
           practice_code cluster_code cluster_name
         0            P1            C        North
         1            P2            C        North
+        >>> h.lookup("cluster", codes=["P2", "P9", None])
+          practice_code cluster_code cluster_name
+        0            P2            C        North
         """
         from_level = self._levels[0] if from_level is None else from_level
-        unique, moved = self._lookup(from_level, to, at)
-        if moved:
-            raise ReferenceDataError(_moved_message(moved, sorted(moved), from_level, to))
+        unique = self._pairs(from_level, to, at, None if codes is None else _text_codes(codes))
         out = pd.DataFrame(
             {
                 f"{from_level}_code": unique["from"].astype(object),
@@ -807,11 +739,36 @@ def _moved_message(moved: Mapping[str, pd.DataFrame], codes: Sequence[str], from
     )
 
 
-def _require(table: pd.DataFrame, argument: str, columns: Sequence[str]) -> None:
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        msg = f"{argument}: column(s) {missing!r} not found; the table has {list(table.columns)[:20]!r}"
+def _code_values(codes: Any) -> list[Any]:
+    """``codes`` (one code, or a sequence, array or series of codes) as a list."""
+    if isinstance(codes, str) or codes is None:
+        return [codes]
+    for method in ("tolist", "to_list", "to_pylist"):
+        convert = getattr(codes, method, None)
+        if callable(convert):
+            return list(convert())
+    try:
+        return list(codes)
+    except TypeError:
+        msg = f"codes: expected a code or a sequence of codes, got {type(codes).__module__}.{type(codes).__qualname__}"
+        raise SchemaError(msg) from None
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
+
+
+def _text_codes(codes: Any) -> list[Any]:
+    """``codes`` as a list of text codes and missing values, or :class:`SchemaError` naming the others."""
+    values = _code_values(codes)
+    bad = [v for v in values if not isinstance(v, str) and not _is_missing(v)]
+    if bad:
+        msg = (
+            f"codes: expected text codes (str, or None where missing), got {len(bad)} other value(s): "
+            f"{describe_values(bad)}"
+        )
         raise SchemaError(msg)
+    return values
 
 
 def _check_pattern(values: pd.Series, pattern: re.Pattern[str], argument: str, column: str, expected: str) -> None:
@@ -853,7 +810,7 @@ def _derive_pcn_places(
 ) -> dict[str, str]:
     """One place per PCN: the candidates of its address intersected with those of its practices."""
     overrides = dict(overrides or {})
-    _require(details, "details", ["postcode"])
+    check_table_columns(details, "details", ["postcode"])
     evidence: dict[str, set[str]] = {}
     for_pcns = place_from_postcode(
         details[details["pcn_code"].isin(only)],
@@ -900,3 +857,142 @@ def _derive_pcn_places(
         )
         raise ReferenceDataError(msg)
     return result
+
+
+# ---------------------------------------------------------------------------------- from_epcn stages
+#: The key column of each ePCN table under our names, and under its published header (spaces collapsed,
+#: lower case): which of the two a table has tells whether ``bh.io.read_epcn`` must read it first.
+_EPCN_KEYS = {"details": ("pcn_code", "pcn code"), "core_partners": ("practice_code", "partner organisation code")}
+
+
+def _has_published_headers(table: pd.DataFrame, argument: str) -> bool:
+    ours, published = _EPCN_KEYS[argument]
+    headers = {" ".join(str(c).split()).casefold() for c in table.columns}
+    return ours not in table.columns and published in headers
+
+
+def _epcn_tables(details: Any, core_partners: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The PCN details and core partners as pandas with our column names, their codes checked.
+
+    Tables with the published ePCN headers are read by ``bh.io.read_epcn`` first, which holds the map
+    from the published headers to our names.
+    """
+    if core_partners is None and hasattr(details, "core_partners"):
+        core_partners = details.core_partners
+        details = details.details
+    if core_partners is None:
+        msg = "core_partners: the PCN core partner table is required (or pass the EPCN object as details)"
+        raise SchemaError(msg)
+    det = to_pandas(details, "details")
+    cp = to_pandas(core_partners, "core_partners")
+    published = (_has_published_headers(det, "details"), _has_published_headers(cp, "core_partners"))
+    if any(published):
+        if not all(published):
+            msg = (
+                "details, core_partners: give both tables with the published ePCN headers ('PCN Code', "
+                "'Partner Organisation Code', ...) or both with the names bh.io.read_epcn gives ('pcn_code', "
+                "'practice_code', ...), not one of each"
+            )
+            raise SchemaError(msg)
+        from blmk_health.io import read_epcn
+
+        read = read_epcn(det, cp)
+        det, cp = read.details.copy(), read.core_partners.copy()
+    check_table_columns(det, "details", ["pcn_code"])
+    check_table_columns(cp, "core_partners", ["practice_code", "pcn_code"])
+    det["pcn_code"] = _as_codes(det["pcn_code"])
+    cp["practice_code"] = _as_codes(cp["practice_code"])
+    cp["pcn_code"] = _as_codes(cp["pcn_code"])
+    _check_pattern(cp["practice_code"], _ODS_PRACTICE, "core_partners", "practice_code", "an ODS code like 'E81001'")
+    _check_pattern(cp["pcn_code"], _ODS_PCN, "core_partners", "pcn_code", "a PCN code like 'U09531'")
+    _check_pattern(det["pcn_code"], _ODS_PCN, "details", "pcn_code", "a PCN code like 'U09531'")
+    unknown = sorted(set(cp["pcn_code"].dropna()) - set(det["pcn_code"].dropna()))
+    if unknown:
+        msg = (
+            f"core_partners: column 'pcn_code' has {len(unknown)} PCN code(s) absent from details "
+            f"(first: {describe_codes(unknown)})"
+        )
+        raise ReferenceDataError(msg)
+    return det, cp
+
+
+def _optional_dates(table: pd.DataFrame, argument: str, column: str) -> Any:
+    """A date column of ``table`` as datetime64 (NaT where missing), or NaT when the table has no such column."""
+    return date_column(table[column], argument, column).to_numpy() if column in table else pd.NaT
+
+
+def _relationship_paths(det: pd.DataFrame, cp: pd.DataFrame) -> pd.DataFrame:
+    """One path per practice-PCN relationship, from its start to its end date, capped by the PCN's close date."""
+    paths = pd.DataFrame({"practice": cp["practice_code"], "cluster": cp["pcn_code"]})
+    paths[_START] = _optional_dates(cp, "core_partners", "start_date")
+    paths[_END] = _optional_dates(cp, "core_partners", "end_date")
+    if "close_date" in det.columns:
+        closes = dict(zip(det["pcn_code"], date_column(det["close_date"], "details", "close_date"), strict=True))
+        close = paths["cluster"].map(closes).astype("datetime64[ns]")
+        paths[_END] = paths[_END].where(paths[_END].notna() & (close.isna() | (paths[_END] <= close)), close)
+    return paths
+
+
+def _practices_table(practices: Any) -> pd.DataFrame:
+    prac = to_pandas(practices, "practices")
+    check_table_columns(prac, "practices", ["practice_code"])
+    prac["practice_code"] = _as_codes(prac["practice_code"])
+    return prac
+
+
+def _pcn_places(
+    det: pd.DataFrame,
+    cp: pd.DataFrame,
+    prac: pd.DataFrame | None,
+    places: Any,
+    overrides: Mapping[str, str] | None,
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The place of each PCN, and of each practice where the user gives places by practice."""
+    place_of_pcn: dict[str, str] = {}
+    place_of_practice: dict[str, str] = {}
+    if places is not None:
+        pcns = set(det["pcn_code"])
+        for key, value in _places_argument(places).items():
+            (place_of_pcn if key in pcns else place_of_practice)[key] = value
+    missing_pcns = [p for p in det["pcn_code"] if p not in place_of_pcn]
+    if places is None or (missing_pcns and not place_of_practice):
+        place_of_pcn.update(_derive_pcn_places(det, cp, prac, overrides, only=missing_pcns))
+    return place_of_pcn, place_of_practice
+
+
+def _practices_in_no_pcn(
+    prac: pd.DataFrame, cp: pd.DataFrame, place_of_practice: Mapping[str, str], overrides: Mapping[str, str] | None
+) -> pd.DataFrame:
+    """Paths of the GP practices (prescribing setting 4) in no PCN: no cluster, from their open to close date."""
+    others = prac[~prac["practice_code"].isin(set(cp["practice_code"]))]
+    if "prescribing_setting" in others.columns:
+        setting = others["prescribing_setting"].astype(object).map(lambda v: str(v).removesuffix(".0"))
+        others = others[setting == "4"]
+    if not len(others):
+        return others.iloc[:0]
+    _check_pattern(others["practice_code"], _ODS_PRACTICE, "practices", "practice_code", "an ODS code")
+    solo = pd.DataFrame({"practice": others["practice_code"].to_numpy(), "cluster": None})
+    solo[_START] = _optional_dates(others, "practices", "open_date")
+    solo[_END] = _optional_dates(others, "practices", "close_date")
+    if place_of_practice:
+        solo["place"] = others["practice_code"].map(place_of_practice).to_numpy()
+    else:
+        derived = place_from_postcode(
+            others, code="practice_code", overrides=overrides, commissioner="commissioner_code"
+        )
+        solo["place"] = derived["place_code"].to_numpy()
+    return solo
+
+
+def _epcn_names(det: pd.DataFrame, cp: pd.DataFrame, prac: pd.DataFrame | None, icb: str) -> dict[str, dict[str, str]]:
+    """Names of the practices, PCNs, places and the ICB (when it is BLMK's)."""
+    names: dict[str, dict[str, str]] = {"practice": {}, "cluster": {}, "place": dict(PLACES), "icb": {}}
+    if "pcn_name" in det.columns:
+        names["cluster"].update(_name_map(det["pcn_code"], det["pcn_name"]))
+    if "practice_name" in cp.columns:
+        names["practice"].update(_name_map(cp["practice_code"], cp["practice_name"]))
+    if prac is not None and "practice_name" in prac.columns:
+        names["practice"].update(_name_map(prac["practice_code"], prac["practice_name"]))
+    if icb == ICB["code"]:
+        names["icb"][icb] = ICB["name"]
+    return names

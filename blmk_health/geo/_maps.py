@@ -18,6 +18,7 @@ __all__ = ["choropleth", "explore"]
 
 #: Colour-blind-safe, perceptually uniform default.
 DEFAULT_CMAP = "viridis"
+_MISSING_COLOUR, _MISSING_EDGE, _HATCH = "#e0e0e0", "#9e9e9e", "///"
 _SCHEMES = {
     "quantiles": "Quantiles",
     "equal_interval": "EqualInterval",
@@ -170,65 +171,34 @@ def choropleth(
     >>> ax.get_title()
     'Rate'
     """
-    import matplotlib.pyplot as plt
-
     gdf, normalised, k, categorical = _prepare(gdf, column, scheme, k)
     if ax is None:
-        width, height = _figure_size(np.asarray(gdf.total_bounds))
-        outside_legend = legend and (categorical or normalised is not None)
-        fig, ax = plt.subplots(figsize=(width * (1.35 if outside_legend else 1.0), height))
-        fig.subplots_adjust(left=0.02, right=0.72 if outside_legend else 0.95, bottom=0.04, top=0.92)
+        ax = _new_axes(gdf, outside_legend=legend and (categorical or normalised is not None))
     n = max(len(gdf), 1)
     linewidth = 0.8 if n <= 10 else 0.4 if n <= 60 else 0.1
     missing_kwds = {
-        "color": "#e0e0e0",
-        "edgecolor": "#9e9e9e",
-        "hatch": "///",
+        "color": _MISSING_COLOUR,
+        "edgecolor": _MISSING_EDGE,
+        "hatch": _HATCH,
         "label": missing_label,
         "linewidth": linewidth,
     }
-    kwargs: dict[str, Any] = {
-        "column": column,
-        "cmap": cmap or DEFAULT_CMAP,
-        "legend": legend,
-        "ax": ax,
-        "edgecolor": "white",
-        "linewidth": linewidth,
-        "missing_kwds": missing_kwds,
-    }
-    has_missing = bool(gdf[column].isna().any())
-    if categorical:
-        kwargs["categorical"] = True
-        kwargs["legend_kwds"] = {
-            "loc": "upper left",
-            "bbox_to_anchor": (1.0, 1.0),
-            "frameon": False,
-            "title": legend_title or column,
-        }
-    elif normalised is not None:
-        kwargs.update(scheme=normalised, k=k)
-        kwargs["legend_kwds"] = {
-            "loc": "upper left",
-            "bbox_to_anchor": (1.0, 1.0),
-            "frameon": False,
-            "title": legend_title or column,
-            "fmt": fmt,
-        }
-    else:
-        kwargs["legend_kwds"] = {"label": legend_title or column, "shrink": 0.6}
     if gdf[column].notna().any():
-        gdf.plot(**kwargs)
+        options = _plot_options(column, categorical, normalised, k, legend_title or column, fmt)
+        gdf.plot(
+            column=column,
+            cmap=cmap or DEFAULT_CMAP,
+            legend=legend,
+            ax=ax,
+            edgecolor="white",
+            linewidth=linewidth,
+            missing_kwds=missing_kwds,
+            **options,
+        )
     else:
         gdf.plot(ax=ax, **{k_: v for k_, v in missing_kwds.items() if k_ != "label"})
-    if has_missing and legend and normalised is None and not categorical:
-        from matplotlib.patches import Patch
-
-        ax.legend(
-            handles=[Patch(facecolor="#e0e0e0", edgecolor="#9e9e9e", hatch="///", label=missing_label)],
-            loc="upper left",
-            bbox_to_anchor=(0.0, -0.02),
-            frameon=False,
-        )
+    if bool(gdf[column].isna().any()) and legend and normalised is None and not categorical:
+        _missing_legend(ax, missing_label)
     _draw_outlines(ax, gdf, outlines)
     ax.set_aspect("equal")
     ax.set_axis_off()
@@ -236,6 +206,40 @@ def choropleth(
     if title:
         ax.set_title(title)
     return ax
+
+
+def _new_axes(gdf: Any, *, outside_legend: bool) -> Axes:
+    """A figure shaped to the area, with room on the right for a legend outside the map."""
+    import matplotlib.pyplot as plt
+
+    width, height = _figure_size(np.asarray(gdf.total_bounds))
+    fig, ax = plt.subplots(figsize=(width * (1.35 if outside_legend else 1.0), height))
+    fig.subplots_adjust(left=0.02, right=0.72 if outside_legend else 0.95, bottom=0.04, top=0.92)
+    return ax
+
+
+def _plot_options(
+    column: str, categorical: bool, normalised: str | None, k: int, legend_title: str, fmt: str
+) -> dict[str, Any]:
+    """The classes and legend of ``GeoDataFrame.plot``: categories, a mapclassify scheme, or a colour bar."""
+    outside = {"loc": "upper left", "bbox_to_anchor": (1.0, 1.0), "frameon": False, "title": legend_title}
+    if categorical:
+        return {"categorical": True, "legend_kwds": outside}
+    if normalised is not None:
+        return {"scheme": normalised, "k": k, "legend_kwds": {**outside, "fmt": fmt}}
+    return {"legend_kwds": {"label": legend_title, "shrink": 0.6}}
+
+
+def _missing_legend(ax: Axes, missing_label: str) -> None:
+    """A legend entry for the missing values, under a colour bar (which has no place for one)."""
+    from matplotlib.patches import Patch
+
+    ax.legend(
+        handles=[Patch(facecolor=_MISSING_COLOUR, edgecolor=_MISSING_EDGE, hatch=_HATCH, label=missing_label)],
+        loc="upper left",
+        bbox_to_anchor=(0.0, -0.02),
+        frameon=False,
+    )
 
 
 def _draw_outlines(ax: Axes, gdf: Any, outlines: Any) -> None:
@@ -309,7 +313,7 @@ def explore(
         "column": column,
         "cmap": cmap or DEFAULT_CMAP,
         "tooltip": tooltip,
-        "missing_kwds": {"color": "#e0e0e0", "fillOpacity": 0.6, "label": missing_label}
+        "missing_kwds": {"color": _MISSING_COLOUR, "fillOpacity": 0.6, "label": missing_label}
         if gdf[column].isna().any()
         else {},
     }

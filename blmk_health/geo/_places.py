@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
 
 import pandas as pd
 
-from blmk_health.errors import DomainError, ReferenceDataError, SchemaError
-from blmk_health.geo._common import describe_codes, to_pandas
+from blmk_health._frames import to_pandas
+from blmk_health.errors import DomainError, ReferenceDataError
+from blmk_health.geo._common import check_option, check_table_columns, describe_codes
 
 __all__ = [
     "COMMISSIONER_PLACES",
@@ -180,104 +182,127 @@ def place_from_postcode(
     1        E81069  Central Bedfordshire  district+commissioner
     2        E81043  Central Bedfordshire               override
     """
-    if ambiguous not in ("raise", "keep"):
-        msg = f"ambiguous: expected 'raise' or 'keep', got {ambiguous!r}"
-        raise DomainError(msg)
+    check_option(ambiguous, "ambiguous", ("raise", "keep"))
     table = to_pandas(data, "data")
-    missing = [c for c in (code, postcode) if c not in table.columns]
-    if missing:
-        msg = f"data: column(s) {missing!r} not found; the table has {list(table.columns)[:20]!r}"
-        raise SchemaError(msg)
+    check_table_columns(table, "data", [code, postcode])
+    overrides = _checked_overrides(overrides)
+    codes, postcodes = _text(table, code), _text(table, postcode)
     use_commissioner = commissioner is not None and commissioner in table.columns
-    overrides = dict(overrides or {})
-    bad_override = {k: v for k, v in overrides.items() if v not in PLACES}
+    commissioners = _text(table, str(commissioner)) if use_commissioner else [None] * len(table)
+    found = _Placed()
+    districts = _districts()
+    for key, pc, comm in zip(codes, postcodes, commissioners, strict=True):
+        found.add(key, pc, comm, overrides, districts)
+    found.raise_problems(postcode, ambiguous)
+    return pd.DataFrame(
+        {
+            code: pd.Series(codes, dtype=object),
+            postcode: pd.Series(postcodes, dtype=object),
+            "district": pd.Series(found.district, dtype=object),
+            "candidates": pd.Series(found.candidates, dtype=object),
+            "place_code": pd.Series(found.place, dtype=object),
+            "place_name": pd.Series([PLACES.get(p) if p else None for p in found.place], dtype=object),
+            "source": pd.Series(found.source, dtype=object),
+        }
+    )
+
+
+def _checked_overrides(overrides: Mapping[str, str] | None) -> dict[str, str]:
+    """The overrides as a dict, or :class:`DomainError` for a value that is not a BLMK place."""
+    checked = dict(overrides or {})
+    bad_override = {k: v for k, v in checked.items() if v not in PLACES}
     if bad_override:
         msg = (
             f"overrides: {len(bad_override)} value(s) are not BLMK place codes "
             f"(first: {describe_codes(bad_override.values())}); use one of {list(PLACES)}"
         )
         raise DomainError(msg)
-    table_of_districts = postcode_districts()
-    districts: dict[str, tuple[str, ...]] = {
-        str(d): tuple(str(c) for c in cands)
-        for d, cands in zip(table_of_districts["district"], table_of_districts["candidates"], strict=True)
+    return checked
+
+
+def _districts() -> dict[str, tuple[str, ...]]:
+    """The candidate places of each postcode district of the shipped table."""
+    table = postcode_districts()
+    return {
+        str(d): tuple(str(c) for c in cands) for d, cands in zip(table["district"], table["candidates"], strict=True)
     }
 
-    codes = table[code].astype(object).where(table[code].notna(), None).tolist()
-    postcodes = table[postcode].astype(object).where(table[postcode].notna(), None).tolist()
-    commissioners = (
-        table[str(commissioner)].astype(object).where(table[str(commissioner)].notna(), None).tolist()
-        if use_commissioner
-        else [None] * len(table)
-    )
-    malformed: list[Any] = []
-    unknown: list[str] = []
-    out_district: list[str | None] = []
-    out_candidates: list[str] = []
-    out_place: list[str | None] = []
-    out_source: list[str] = []
-    unresolved: list[str] = []
-    for key, pc, comm in zip(codes, postcodes, commissioners, strict=True):
+
+def _text(table: pd.DataFrame, column: str) -> list[Any]:
+    """A column as a list, ``None`` where missing."""
+    values: list[Any] = table[column].astype(object).where(table[column].notna(), None).tolist()
+    return values
+
+
+@dataclass
+class _Placed:
+    """The place of each row, built one row at a time, and the rows that could not be placed."""
+
+    district: list[str | None] = field(default_factory=list)
+    candidates: list[str] = field(default_factory=list)
+    place: list[str | None] = field(default_factory=list)
+    source: list[str] = field(default_factory=list)
+    malformed: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)
+
+    def _row(self, district: str | None, candidates: str, place: str | None, source: str) -> None:
+        self.district.append(district)
+        self.candidates.append(candidates)
+        self.place.append(place)
+        self.source.append(source)
+
+    def add(
+        self, key: Any, pc: Any, comm: Any, overrides: Mapping[str, str], districts: Mapping[str, tuple[str, ...]]
+    ) -> None:
+        """Place one row: an override, else its district's candidates narrowed by its commissioner."""
         parts = _split_postcode(str(pc)) if pc is not None else None
         if parts is None:
             if key in overrides:
-                out_district.append(None)
-                out_candidates.append("")
-                out_place.append(overrides[key])
-                out_source.append("override")
-                continue
-            malformed.append(f"{key}: {pc!r}")
-            continue
+                self._row(None, "", overrides[key], "override")
+            else:
+                self.malformed.append(f"{key}: {pc!r}")
+            return
         district, sector, full = parts
         hit = next((overrides[k] for k in (key, full, sector, district) if k in overrides), None)
         candidates = districts.get(district)
-        out_district.append(district)
         if hit is not None:
-            out_candidates.append(hit)
-            out_place.append(hit)
-            out_source.append("override")
-            continue
+            self._row(district, hit, hit, "override")
+            return
         if candidates is None:
-            out_candidates.append("")
-            unknown.append(f"{key} ({full})")
-            out_place.append(None)
-            out_source.append("ambiguous")
-            continue
+            self.unknown.append(f"{key} ({full})")
+            self._row(district, "", None, "ambiguous")
+            return
         narrowed = candidates
         if comm is not None and str(comm) in COMMISSIONER_PLACES:
             narrowed = tuple(c for c in candidates if c in COMMISSIONER_PLACES[str(comm)])
-        out_candidates.append(";".join(narrowed))
         if len(narrowed) == 1:
-            out_place.append(narrowed[0])
-            out_source.append("district" if len(candidates) == 1 else "district+commissioner")
-        else:
-            out_place.append(None)
-            out_source.append("ambiguous")
-            shown = ", ".join(f"{c} {PLACES[c]}" for c in candidates)
-            unresolved.append(f"{key} ({full}: district {district} spans {shown}; commissioner {comm})")
-    if malformed:
-        msg = f"data: column {postcode!r} has {len(malformed)} malformed postcode(s): {describe_codes(malformed)}"
-        raise DomainError(msg)
-    if unknown and ambiguous == "raise":
-        msg = (
-            f"data: {len(unknown)} postcode district(s) are not in the BLMK postcode-district table "
-            f"(first: {describe_codes(unknown)}); pass overrides={{code or district: place_code}}"
-        )
-        raise ReferenceDataError(msg)
-    if unresolved and ambiguous == "raise":
-        msg = (
-            f"data: the place of {len(unresolved)} row(s) is ambiguous: {'; '.join(sorted(unresolved)[:5])}. "
-            "Pass overrides={code, postcode, sector or district: place_code} to choose"
-        )
-        raise ReferenceDataError(msg)
-    return pd.DataFrame(
-        {
-            code: pd.Series(codes, dtype=object),
-            postcode: pd.Series(postcodes, dtype=object),
-            "district": pd.Series(out_district, dtype=object),
-            "candidates": pd.Series(out_candidates, dtype=object),
-            "place_code": pd.Series(out_place, dtype=object),
-            "place_name": pd.Series([PLACES.get(p) if p else None for p in out_place], dtype=object),
-            "source": pd.Series(out_source, dtype=object),
-        }
-    )
+            self._row(
+                district, narrowed[0], narrowed[0], "district" if len(candidates) == 1 else "district+commissioner"
+            )
+            return
+        self._row(district, ";".join(narrowed), None, "ambiguous")
+        shown = ", ".join(f"{c} {PLACES[c]}" for c in candidates)
+        self.unresolved.append(f"{key} ({full}: district {district} spans {shown}; commissioner {comm})")
+
+    def raise_problems(self, postcode: str, ambiguous: str) -> None:
+        """Raise for malformed postcodes, and (with ``ambiguous="raise"``) unknown or ambiguous districts."""
+        if self.malformed:
+            msg = (
+                f"data: column {postcode!r} has {len(self.malformed)} malformed postcode(s): "
+                f"{describe_codes(self.malformed)}"
+            )
+            raise DomainError(msg)
+        if self.unknown and ambiguous == "raise":
+            msg = (
+                f"data: {len(self.unknown)} postcode district(s) are not in the BLMK postcode-district table "
+                f"(first: {describe_codes(self.unknown)}); pass overrides={{code or district: place_code}}"
+            )
+            raise ReferenceDataError(msg)
+        if self.unresolved and ambiguous == "raise":
+            msg = (
+                f"data: the place of {len(self.unresolved)} row(s) is ambiguous: "
+                f"{'; '.join(sorted(self.unresolved)[:5])}. "
+                "Pass overrides={code, postcode, sector or district: place_code} to choose"
+            )
+            raise ReferenceDataError(msg)

@@ -3,24 +3,43 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 import narwhals.stable.v2 as nw
-import pandas as pd
-import pyarrow as pa
 
-from blmk_health._frames import as_list, assemble, collect, ingest
-from blmk_health._validation import reject_clashes, require_columns, require_numeric
-from blmk_health.errors import DomainError, ReferenceDataError, SchemaError
-from blmk_health.geo._common import describe_codes
-from blmk_health.geo._hierarchy import Hierarchy, _moved_message
+from blmk_health._frames import TMP, Frame, as_list, assemble, collect, small_keys
+from blmk_health._inputs import prepare
+from blmk_health._validation import reject_clashes
+from blmk_health.errors import ReferenceDataError, SchemaError
+from blmk_health.geo._common import check_option, describe_codes
+from blmk_health.geo._hierarchy import Hierarchy
 
 __all__ = ["UNMAPPED", "rollup"]
 
 #: The code given to rows whose code is not in the hierarchy, with ``unmapped="group"``.
 UNMAPPED = "unmapped"
 
-_TMP = "__bh_geo_"
+_TMP = f"{TMP}geo_"
+_KEY, _NAME, _ROWS, _LAST = f"{_TMP}key", f"{_TMP}name", f"{_TMP}rows", f"{_TMP}last"
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What a rollup works on: the caller's frame, its columns by role, and the output names."""
+
+    frame: Frame
+    on: str
+    by: list[str]
+    sums: list[str]
+    key: str
+    name: str
+    count: str
+
+    @property
+    def flags(self) -> dict[str, str]:
+        """The column counting missing values of each summed column."""
+        return {c: f"{_TMP}na{i}" for i, c in enumerate(self.sums)}
 
 
 def rollup(
@@ -107,72 +126,117 @@ def rollup(
       place_code  deaths   pop   value
     0  E06000032      14  3300  424.2
     """
+    _check_arguments(hierarchy, unmapped)
+    hierarchy.lookup(to, from_level=from_level, at=at, codes=())  # the levels and the date, before any work
+    plan = _plan(data, from_level, to, on, sums, by)
+    per_code = _sums_per_code(plan)
+    areas = _areas_of_codes(per_code, plan, hierarchy, from_level, to, at, unmapped)
+    return assemble(_sums_per_area(per_code, areas, plan, bool(hierarchy.names(to))), {}, plan.frame)
+
+
+def _check_arguments(hierarchy: Any, unmapped: str) -> None:
     if not isinstance(cast(object, hierarchy), Hierarchy):
         msg = f"hierarchy: expected a blmk_health.geo.Hierarchy, got {type(hierarchy).__qualname__}"
         raise SchemaError(msg)
-    if unmapped not in ("raise", "group"):
-        msg = f"unmapped: expected 'raise' or 'group', got {unmapped!r}"
-        raise DomainError(msg)
-    lookup, moved = hierarchy._lookup(from_level, to, at)
-    frame = ingest(data)
+    check_option(unmapped, "unmapped", ("raise", "group"))
+
+
+def _plan(
+    data: Any,
+    from_level: str,
+    to: str,
+    on: str | None,
+    sums: str | Sequence[str] | None,
+    by: str | Sequence[str] | None,
+) -> _Plan:
+    """Check the data through the shared path in, then rollup's own rules: the codes, what to sum."""
+    given = as_list(sums, "sums")
+    key, name, count = f"{to}_code", f"{to}_name", f"n_{from_level}s"
+    checked = prepare(
+        data,
+        columns=[("on", on)],
+        numeric=[("sums", c) for c in given],
+        by=by,
+        outputs=[key, name, count],
+    )
+    frame, by_cols = checked.frame, checked.by
     columns = frame.columns
-    by_cols = as_list(by, "by")
-    if on is None:
-        on = next((c for c in (f"{from_level}_code", from_level) if c in columns), None)
-        if on is None:
-            msg = (
-                f"on: no column '{from_level}_code' or '{from_level}' in data (columns: {columns[:20]!r}); "
-                "name the column of codes with on="
-            )
-            raise SchemaError(msg)
-    require_columns(frame, [("on", on), *[("by", c) for c in by_cols]])
+    on = _codes_column(columns, on, from_level)
     if on in by_cols:
         msg = f"by: {on!r} is the column of codes (on=) and cannot be a by column too"
         raise SchemaError(msg)
-    schema = frame.schema
     if sums is None:
-        sum_cols = [c for c in columns if c != on and c not in by_cols and schema[c].is_numeric()]
-        if not sum_cols:
+        schema = frame.schema
+        given = [c for c in columns if c != on and c not in by_cols and schema[c].is_numeric()]
+        if not given:
             msg = f"sums: data has no numeric columns to sum besides {on!r}; name them with sums="
             raise SchemaError(msg)
-    else:
-        sum_cols = as_list(sums, "sums")
-        require_columns(frame, [("sums", c) for c in sum_cols])
-        require_numeric(frame, [("sums", c) for c in sum_cols])
-        if on in sum_cols or set(sum_cols) & set(by_cols):
-            msg = f"sums: {sorted({on, *by_cols} & set(sum_cols))!r} cannot be both summed and grouped on"
-            raise SchemaError(msg)
-    key, name, count = f"{to}_code", f"{to}_name", f"n_{from_level}s"
-    reject_clashes([*by_cols, *sum_cols], [key, name, count], "data")
+    elif on in given or set(given) & set(by_cols):
+        msg = f"sums: {sorted({on, *by_cols} & set(given))!r} cannot be both summed and grouped on"
+        raise SchemaError(msg)
+    reject_clashes(given, [key, name, count], "data")
+    return _Plan(frame, on, by_cols, given, key, name, count)
 
-    # Stage 1, on the caller's backend (lazy where the input is lazy): sums per code and by group.
-    flags = {f"{_TMP}na{i}": nw.col(c).is_null().cast(nw.Int64) for i, c in enumerate(sum_cols)}
+
+def _codes_column(columns: list[str], on: str | None, from_level: str) -> str:
+    """``on``, or by default the column ``<from_level>_code`` (or ``<from_level>``) of the data."""
+    if on is not None:
+        return on
+    found = next((c for c in (f"{from_level}_code", from_level) if c in columns), None)
+    if found is None:
+        msg = (
+            f"on: no column '{from_level}_code' or '{from_level}' in data (columns: {columns[:20]!r}); "
+            "name the column of codes with on="
+        )
+        raise SchemaError(msg)
+    return found
+
+
+def _sums_per_code(plan: _Plan) -> nw.DataFrame[Any]:
+    """Stage 1, on the caller's backend (lazy where the input is lazy): sums per code and ``by`` group.
+
+    Each sum comes with the number of missing values it skipped, and each group with its number of rows.
+    """
+    frame, on = plan.frame, plan.on
+    schema = frame.schema
+    flags = {flag: nw.col(c).is_null().cast(nw.Int64) for c, flag in plan.flags.items()}
     extra: dict[str, nw.Expr] = {f"{_TMP}one": nw.lit(1, dtype=nw.Int64)}
     if schema[on] != nw.String:
         extra[on] = nw.col(on).cast(nw.String)
     rows = frame.frame.with_columns(**flags, **extra)
-    per_code = rows.group_by([on, *by_cols]).agg(
-        *[nw.col(c).sum() for c in sum_cols],
+    per_code = rows.group_by([on, *plan.by]).agg(
+        *[nw.col(c).sum() for c in plan.sums],
         *[nw.col(f).sum() for f in flags],
-        nw.col(f"{_TMP}one").sum().alias(f"{_TMP}rows"),
+        nw.col(f"{_TMP}one").sum().alias(_ROWS),
     )
     eager = collect(per_code, frame)
     # Sums come back as HUGEINT/decimal from DuckDB: give every backend the same dtypes.
-    eager = eager.with_columns(
-        *[nw.col(c).cast(nw.Int64 if schema[c].is_integer() else nw.Float64) for c in sum_cols],
-        *[nw.col(f).cast(nw.Int64) for f in [*flags, f"{_TMP}rows"]],
+    return eager.with_columns(
+        *[nw.col(c).cast(nw.Int64 if schema[c].is_integer() else nw.Float64) for c in plan.sums],
+        *[nw.col(f).cast(nw.Int64) for f in [*flags, _ROWS]],
     )
 
-    # Stage 2, small: join the lookup, account for every row, group again.
-    codes = [c if isinstance(c, str) else None for c in eager.get_column(on).to_list()]
-    moved_hit = sorted({c for c in codes if c in moved})
-    if moved_hit:
-        raise ReferenceDataError(_moved_message(moved, moved_hit, from_level, to))
-    targets = dict(zip(lookup["from"], lookup["to"], strict=True))
-    names = hierarchy.names(to)
+
+def _areas_of_codes(
+    per_code: nw.DataFrame[Any],
+    plan: _Plan,
+    hierarchy: Hierarchy,
+    from_level: str,
+    to: str,
+    at: Any,
+    unmapped: str,
+) -> nw.DataFrame[Any]:
+    """The area (and its name) of every code of the data, ``unmapped`` for codes without one.
+
+    Every row is accounted for: with ``unmapped="raise"``, codes without an area raise, naming them.
+    """
+    on = plan.on
+    codes = [c if isinstance(c, str) else None for c in per_code.get_column(on).to_list()]
+    pairs = hierarchy.lookup(to, from_level=from_level, at=at, codes=codes)
+    targets = dict(zip(pairs[f"{from_level}_code"], pairs[f"{to}_code"], strict=True))
     unmatched = [c for c in dict.fromkeys(codes) if targets.get(c) is None]
     if unmatched and unmapped == "raise":
-        row_counts = dict(zip(codes, eager.get_column(f"{_TMP}rows").to_list(), strict=True))
+        row_counts = dict(zip(codes, per_code.get_column(_ROWS).to_list(), strict=True))
         n_rows = sum(int(row_counts[c]) for c in unmatched)
         when = "" if at is None else f" on {at}"
         msg = (
@@ -181,45 +245,39 @@ def rollup(
             f"them in an explicit {UNMAPPED!r} row"
         )
         raise ReferenceDataError(msg)
+    names = hierarchy.names(to)
     distinct = [c for c in dict.fromkeys(codes) if c is not None]
     mapped = [targets.get(c) or UNMAPPED for c in distinct]
-    lookup_frame = pd.DataFrame(
-        {
-            on: pd.Series(distinct, dtype=object),
-            f"{_TMP}key": pd.Series(mapped, dtype=object),
-            f"{_TMP}name": pd.Series([names.get(t, None) if t != UNMAPPED else None for t in mapped], dtype=object),
-        }
+    keys = small_keys(
+        {on: distinct, _KEY: mapped, _NAME: [names.get(t) if t != UNMAPPED else None for t in mapped]}, plan.frame
     )
-    native_lookup: Any = lookup_frame
-    if not frame.is_pandas:
-        native_lookup = pa.Table.from_pandas(lookup_frame, preserve_index=False).cast(
-            pa.schema(
-                [
-                    (on, eager.to_arrow().schema.field(on).type),
-                    (f"{_TMP}key", pa.string()),
-                    (f"{_TMP}name", pa.string()),
-                ]
-            )
+    # Join keys as text on both sides; columns of nothing but missing values (no type yet) as text too.
+    schema = keys.schema
+    untyped = [c for c in (_KEY, _NAME) if schema[c] == nw.Unknown]
+    return keys.with_columns(*[nw.col(c).cast(nw.String) for c in [on, *untyped]])
+
+
+def _sums_per_area(
+    per_code: nw.DataFrame[Any], areas: nw.DataFrame[Any], plan: _Plan, with_names: bool
+) -> nw.DataFrame[Any]:
+    """Stage 2, small: the sums per code summed again per area, missing where any row was; sorted."""
+    joined = per_code.with_columns(nw.col(plan.on).cast(nw.String)).join(areas, on=plan.on, how="left")
+    grouped = (
+        joined.with_columns(nw.col(_KEY).fill_null(UNMAPPED))
+        .group_by([_KEY, *plan.by])
+        .agg(
+            nw.len().alias(plan.count),
+            nw.col(_NAME).max(),
+            *[nw.col(c).sum() for c in plan.sums],
+            *[nw.col(f).sum() for f in plan.flags.values()],
         )
-    else:
-        lookup_frame[on] = lookup_frame[on].astype(eager.to_native()[on].dtype)
-    joined = eager.join(nw.from_native(native_lookup, eager_only=True), on=on, how="left").with_columns(
-        nw.col(f"{_TMP}key").fill_null(UNMAPPED)
     )
-    grouped = joined.group_by([f"{_TMP}key", *by_cols]).agg(
-        nw.len().alias(count),
-        nw.col(f"{_TMP}name").max(),
-        *[nw.col(c).sum() for c in sum_cols],
-        *[nw.col(f).sum() for f in flags],
-    )
-    for i, c in enumerate(sum_cols):
-        flag = f"{_TMP}na{i}"
+    for column, flag in plan.flags.items():
         if any((v or 0) > 0 for v in grouped.get_column(flag).to_list()):
-            grouped = grouped.with_columns(nw.when(nw.col(flag) > 0).then(None).otherwise(nw.col(c)).alias(c))
-    grouped = grouped.with_columns((nw.col(f"{_TMP}key") == UNMAPPED).cast(nw.Int64).alias(f"{_TMP}last"))
-    grouped = grouped.sort([f"{_TMP}last", f"{_TMP}key", *by_cols], nulls_last=True)
-    outputs = [nw.col(f"{_TMP}key").alias(key)]
-    if names:
-        outputs.append(nw.col(f"{_TMP}name").alias(name))
-    result = grouped.select(*outputs, *[nw.col(c) for c in by_cols], nw.col(count), *[nw.col(c) for c in sum_cols])
-    return assemble(result, {}, frame)
+            grouped = grouped.with_columns(nw.when(nw.col(flag) > 0).then(None).otherwise(nw.col(column)).alias(column))
+    grouped = grouped.with_columns((nw.col(_KEY) == UNMAPPED).cast(nw.Int64).alias(_LAST))
+    grouped = grouped.sort([_LAST, _KEY, *plan.by], nulls_last=True)
+    outputs = [nw.col(_KEY).alias(plan.key)]
+    if with_names:
+        outputs.append(nw.col(_NAME).alias(plan.name))
+    return grouped.select(*outputs, *[nw.col(c) for c in plan.by], nw.col(plan.count), *[nw.col(c) for c in plan.sums])
