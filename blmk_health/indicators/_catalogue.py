@@ -60,8 +60,7 @@ LEVEL_COLUMNS: dict[str, str] = {
 GEOGRAPHY_LEVELS = tuple(LEVEL_COLUMNS)
 
 #: Input tables a definition may read: the tables of ``bh.datasets.synthetic_blmk()`` (whose
-#: ``tables()`` has the same names), plus ``general_health``, which healthy life expectancy needs and
-#: the synthetic bundle does not provide yet.
+#: ``tables()`` has the same names; a test checks the two lists agree).
 INPUT_TABLES: dict[str, str] = {
     "places": "the four places (local authorities) with their ICB",
     "clusters": "GP clusters (primary care networks) with their place",
@@ -79,7 +78,7 @@ INPUT_TABLES: dict[str, str] = {
     "prevalence_rates": "true and expected prevalence by condition, sex, age band and IMD decile",
     "general_health": (
         "proportion of survey respondents in good health (good_health) and respondents (respondents) "
-        "by place_code, sex and life-table age band; not in synthetic_blmk yet"
+        "by place_code, sex and life-table age band (the Annual Population Survey's question)"
     ),
 }
 

@@ -45,6 +45,7 @@ SCHEMAS = {
     ],
     "population": ["lsoa_code", "place_code", "imd_decile", "sex", "age_band", "start_age", "population"],
     "deaths": ["period", "lsoa_code", "sex", "age_band", "start_age", "population", "person_years", "deaths"],
+    "general_health": ["place_code", "sex", "age_band", "good_health", "respondents"],
     "patients": [
         "patient_id",
         "practice_code",

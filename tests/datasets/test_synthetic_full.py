@@ -71,3 +71,28 @@ def test_imd_and_prevalence_gradients(full: bh.datasets.SyntheticBLMK) -> None:
     prevalence = recorded["register"] / recorded["practice_list_size"]
     assert prevalence["HYP"] == pytest.approx(0.148, abs=0.02)
     assert prevalence["AF"] == pytest.approx(0.017, abs=0.004)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_healthy_life_expectancy(full: bh.datasets.SyntheticBLMK) -> None:
+    keys = ["place_code", "sex", "age_band"]
+    survey = full.general_health
+    residents = full.population["population"].sum()
+    assert survey["respondents"].sum() == pytest.approx(0.015 * residents, rel=0.05)
+    assert (survey["respondents"] > 20).mean() > 0.8
+    cells = full.deaths.groupby(keys, observed=True)[["deaths", "person_years"]].sum().reset_index()
+    cells = cells.merge(survey, on=keys, validate="one_to_one")
+    args = ("deaths", "person_years", "age_band", "good_health", "respondents")
+    by_place = bh.indicators.healthy_life_expectancy(cells, *args, by=["place_code", "sex"], at_age=0)
+    assert (by_place["value"] < by_place["life_expectancy"]).all()
+    assert (by_place["uppercl"] - by_place["lowercl"]).between(1, 5).all()
+    for _, group in by_place.groupby("sex"):
+        hle = group.set_index("place_code")["value"]
+        assert hle.idxmin() == "E06000032"  # Luton, the most deprived place
+        assert hle.idxmax() == "E06000056"  # Central Bedfordshire, the least
+    # BLMK as a whole: England-like, about 63 years (docs/synthetic-data.md)
+    pooled = cells.assign(in_good_health=cells["good_health"] * cells["respondents"])
+    pooled = pooled.groupby(["sex", "age_band"], observed=True)[[*args[:2], "in_good_health", "respondents"]].sum()
+    pooled = pooled.assign(good_health=pooled["in_good_health"] / pooled["respondents"]).reset_index()
+    blmk = bh.indicators.healthy_life_expectancy(pooled, *args, by="sex", at_age=0).set_index("sex")
+    assert blmk["value"].to_numpy() == pytest.approx(63.5, abs=2)

@@ -32,25 +32,14 @@ from blmk_health.indicators._catalogue import (
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFINITIONS = {row["id"]: row.to_dict() for _, row in bh.indicators.catalogue().iterrows()}
-#: Input tables the definitions may name that synthetic_blmk() does not provide yet.
-NOT_SYNTHETIC = {"general_health"}
-
-
-def _needs_missing_table(definition_id: str) -> bool:
-    return bool(set(DEFINITIONS[definition_id]["inputs"]) & NOT_SYNTHETIC)
 
 
 def _cases(levels: bool) -> list[Any]:
-    """(id) or (id, level) parameters; definitions that read a table synthetic_blmk() lacks are xfail."""
+    """(id) or (id, level) parameters."""
     cases = []
     for key, entry in DEFINITIONS.items():
         values = [(key, level) for level in entry["geography_levels"]] if levels else [(key,)]
-        marks = (
-            [pytest.mark.xfail(strict=True, reason="synthetic_blmk() has no general_health table yet")]
-            if _needs_missing_table(key)
-            else []
-        )
-        cases += [pytest.param(*v, marks=marks, id="-".join(v)) for v in values]
+        cases += [pytest.param(*v, id="-".join(v)) for v in values]
     return cases
 
 
@@ -131,9 +120,7 @@ def test_function_accepts_the_arguments(definition_id: str) -> None:
 
 
 def test_input_tables_are_those_of_synthetic_blmk(synthetic: bh.datasets.SyntheticBLMK) -> None:
-    tables = set(synthetic.tables())
-    assert tables <= set(INPUT_TABLES)
-    assert set(INPUT_TABLES) - tables == NOT_SYNTHETIC
+    assert set(synthetic.tables()) == set(INPUT_TABLES)
 
 
 @pytest.mark.parametrize(("definition_id", "level"), _cases(levels=True))
@@ -181,16 +168,26 @@ def _expected_gap(method: str) -> Callable[[bh.datasets.SyntheticBLMK, str], pd.
     return expected
 
 
+def _expected_healthy_life_expectancy(synthetic: bh.datasets.SyntheticBLMK, level: str) -> pd.DataFrame:
+    keys = [LEVEL_COLUMNS[level], "sex", "age_band"]
+    cells = synthetic.deaths.groupby(keys, observed=True)[["deaths", "person_years"]].sum().reset_index()
+    cells = cells.merge(synthetic.general_health, on=keys, validate="one_to_one")
+    result: pd.DataFrame = bh.indicators.healthy_life_expectancy(
+        cells, "deaths", "person_years", "age_band", "good_health", "respondents", by=keys[:2], at_age=0
+    )
+    return result
+
+
 EXPECTED: dict[str, Callable[[bh.datasets.SyntheticBLMK, str], pd.DataFrame]] = {
     "life_expectancy_at_birth": _expected_life_expectancy,
+    "healthy_life_expectancy_at_birth": _expected_healthy_life_expectancy,
     "sii_life_expectancy_at_birth": _expected_gap("sii"),
     "le_range_gap_at_birth": _expected_gap("range"),
 }
 
 
-def test_every_computable_definition_has_an_expected_calculation() -> None:
-    computable = {key for key in DEFINITIONS if not _needs_missing_table(key)}
-    assert computable == set(EXPECTED)
+def test_every_definition_has_an_expected_calculation() -> None:
+    assert set(DEFINITIONS) == set(EXPECTED)
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")

@@ -26,6 +26,7 @@ from blmk_health.datasets._synthetic._activity import (
     codelists_table,
 )
 from blmk_health.datasets._synthetic._geography import Geography, build_geography
+from blmk_health.datasets._synthetic._health import build_general_health
 from blmk_health.datasets._synthetic._mortality import build_deaths
 from blmk_health.datasets._synthetic._people import FRAILTY_LEVELS, People, build_people, prevalence_rates_table
 from blmk_health.datasets._synthetic._tables import categorical, sex_categorical
@@ -42,7 +43,10 @@ __all__ = ["MAX_SCALE", "MIN_SCALE", "SyntheticBLMK", "synthetic_blmk"]
 MIN_SCALE = 0.001
 #: Largest accepted ``scale``: memory grows linearly (about 1 GB at scale 1).
 MAX_SCALE = 2.0
-_STREAMS = ("geography", "people", "risk", "admissions", "events", "workforce", "deaths")
+#: One random stream per stage, ``SeedSequence(seed).spawn(len(_STREAMS))`` in this order. New stages are
+#: appended: the first children of a spawn do not depend on how many are spawned, so the streams (and
+#: the tables) of the earlier stages stay the same.
+_STREAMS = ("geography", "people", "risk", "admissions", "events", "workforce", "deaths", "general_health")
 
 
 @dataclass(frozen=True, eq=False, repr=False, slots=True)
@@ -64,6 +68,10 @@ class SyntheticBLMK:
         583 synthetic small areas with IMD decile, population and polygons (EPSG:27700).
     population, deaths : pandas.DataFrame
         LSOA x sex x 20 age bands: resident population, and deaths over 2016-18.
+    general_health : pandas.DataFrame
+        Place x sex x 20 age bands: the proportion of survey respondents in good or very good
+        general health (``good_health``) and the number of respondents (``respondents``), the survey
+        input of healthy life expectancy.
     patients : pandas.DataFrame
         One row per registered patient, with true and diagnosed conditions, frailty and risk.
     events : pandas.DataFrame
@@ -88,6 +96,7 @@ class SyntheticBLMK:
     lsoas: gpd.GeoDataFrame
     population: pd.DataFrame
     deaths: pd.DataFrame
+    general_health: pd.DataFrame
     patients: pd.DataFrame
     events: pd.DataFrame
     codelists: pd.DataFrame
@@ -230,6 +239,7 @@ def synthetic_blmk(scale: float = 1.0, seed: int = 0) -> SyntheticBLMK:
         lsoas=geo.lsoas,
         population=geo.population,
         deaths=build_deaths(streams["deaths"], geo),
+        general_health=build_general_health(streams["general_health"], geo),
         patients=patients,
         events=events,
         codelists=codelists_table(),

@@ -693,3 +693,26 @@ GP_ROLES: tuple[tuple[str, float, float], ...] = (
 REGISTRAR_FTE_PER_TRAINING_PRACTICE = 1.2
 TRAINING_PRACTICE_SHARE = 0.45
 NURSE_FTE_PER_PATIENT = 1.0 / 4_000.0
+
+# --------------------------------------------------------------------------------------------------
+# General health (the survey input of healthy life expectancy)
+# --------------------------------------------------------------------------------------------------
+
+#: Mid-ages (years) at which the proportion in good or very good health is anchored: childhood (the
+#: proportion is flat up to here), mid-life and 85-89. Between anchors the log-odds are linear in the
+#: band's mid-age; beyond the last one the second slope continues (90+ is lower than 85-89).
+GOOD_HEALTH_ANCHOR_AGES = (12.5, 57.5, 87.5)
+#: Proportion in good or very good health at those ages, England-average deprivation (ILLUSTRATIVE).
+#: With the England-like death rates above they give healthy life expectancy at birth of 63.1 (men)
+#: and 63.6 years (women), 79% and 77% of life expectancy, near the ONS UK figures of 2014-16 and
+#: 2017-19 (see ``docs/synthetic-data.md``).
+GOOD_HEALTH_ANCHORS = {"Male": (0.95, 0.68, 0.52), "Female": (0.95, 0.64, 0.50)}
+#: Change in the log-odds of good health per national IMD decile (less deprived is healthier),
+#: multiplied by :data:`DEPRIVATION_AGE_PROFILE` (ILLUSTRATIVE). Together with a mortality gradient of
+#: 7-9 years of life expectancy it gives a slope index of inequality in healthy life expectancy over
+#: national deciles of about 18.5 years (ONS, England 2012-14: 19.0 men, 20.2 women).
+GOOD_HEALTH_DEPRIVATION_SLOPE = 0.10
+#: Survey respondents per resident of the cell (a three-year pooled survey; ILLUSTRATIVE).
+GOOD_HEALTH_SAMPLING_FRACTION = 0.015
+#: Fewest respondents of a cell, so that every proportion has a defined sampling variance.
+GOOD_HEALTH_MIN_RESPONDENTS = 20
