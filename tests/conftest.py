@@ -1,16 +1,29 @@
-"""Shared test fixtures.
+"""Shared test fixtures: the reference data folders, and the ``backend`` every backend test runs on.
 
 Tests that read the reference data in ``../shared/data`` (golden files of PHEindicatormethods and real
 BLMK files) skip with a clear reason where that folder is absent, as it is for someone who installed
-the package from PyPI, but fail when ``CI=true``, since CI always has it.
+the package from PyPI, but fail under CI (``CI`` set to ``true``, ``1``, ``yes``, ...), since CI always
+has it. The same holds for optional libraries and for Java, which Spark needs.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from tests.helpers import (
+    FRAME_BACKENDS,
+    Backend,
+    frame_backend,
+    require_java,
+    require_module,
+    skip_or_fail,
+    spark_backend,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("BLMK_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -19,10 +32,7 @@ SHARED = Path(os.environ.get("BLMK_SHARED_DATA", ROOT.parent / "shared" / "data"
 def _shared_folder(name: str) -> Path:
     folder = SHARED / name
     if not folder.is_dir():
-        reason = f"reference data folder {folder} is absent (it sits beside the project checkout)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason}; CI must have it")
-        pytest.skip(reason)
+        skip_or_fail(f"reference data folder {folder} is absent (it sits beside the project checkout)")
     return folder
 
 
@@ -36,3 +46,48 @@ def golden_dir() -> Path:
 def blmk_dir() -> Path:
     """``../shared/data/blmk``: real public BLMK files."""
     return _shared_folder("blmk")
+
+
+@pytest.fixture(scope="session")
+def spark_session() -> Iterator[Any]:
+    """A local Spark session for the whole run (one core, no UI, 2 shuffle partitions, UTC), started
+    only when a test uses the ``spark`` backend."""
+    require_java()
+    sql = require_module("pyspark.sql", "PySpark is an optional extra (blmk-health[spark])")
+    session = (
+        sql.SparkSession.builder.master("local[1]")
+        .appName("blmk_health tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    yield session
+    session.stop()
+
+
+# PySpark's own warning about pandas 3 is not ours to fix (filtered by message: pytest.warns re-emits it).
+SPARK = pytest.param(
+    "spark",
+    marks=[pytest.mark.spark, pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas")],
+)
+
+
+@pytest.fixture(params=[*FRAME_BACKENDS, SPARK])
+def backend(request: pytest.FixtureRequest) -> Backend:
+    """Each kind of frame a public function accepts: pandas, Polars, Polars lazy, PyArrow, DuckDB and
+    (marked ``spark``) PySpark.
+
+    A test takes test data as pandas and compares with the pandas result::
+
+        def test_dsr(backend: Backend) -> None:
+            expected = bh.indicators.dsr(data, ...)
+            backend.assert_matches(bh.indicators.dsr(backend(data), ...), expected)
+
+    ``backend(df)`` converts, ``backend.assert_kind(result)`` checks the kind of a result and
+    ``backend.assert_matches(result, expected, by=keys)`` checks the kind and every value (sorting by
+    ``keys`` on backends without row order).
+    """
+    if request.param == "spark":
+        return spark_backend(request.getfixturevalue("spark_session"))
+    return frame_backend(request.param)

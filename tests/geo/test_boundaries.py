@@ -13,7 +13,7 @@ from shapely.geometry import Point, Polygon, box
 import blmk_health as bh
 import blmk_health.geo
 from blmk_health.errors import DomainError, ReferenceDataError, SchemaError
-from tests.helpers import BACKENDS, expected_type, to_backend, to_pandas
+from tests.helpers import Backend, to_pandas
 
 X0, Y0 = 500_000, 220_000
 
@@ -96,9 +96,8 @@ def _registrations() -> pd.DataFrame:
     )
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_assign_areas_on_every_backend(backend: str) -> None:
-    out = bh.geo.assign_areas(to_backend(_registrations(), backend), _hierarchy())
+def test_assign_areas_on_every_backend(backend: Backend) -> None:
+    out = bh.geo.assign_areas(backend(_registrations()), _hierarchy())
     assert out["lsoa_code"].tolist() == ["L1", "L2", "L3", "L4", "M1", "M2"]
     # L3: C2 has 60 of 110 patients (P2 + P3) against C1's 50; M2 is a 40-40 tie, which goes to C1.
     assert out["cluster_code"].tolist() == ["C1", "C1", "C2", "C2", "C2", "C1"]
@@ -156,11 +155,10 @@ def _points() -> pd.DataFrame:
     )
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_points_to_areas_on_every_backend(backend: str) -> None:
+def test_points_to_areas_on_every_backend(backend: Backend) -> None:
     with pytest.warns(UserWarning, match=r"2 of 5 point\(s\) fall outside"):
-        result = bh.geo.points_to_areas(to_backend(_points(), backend), grid(), crs="EPSG:27700")
-    assert expected_type(backend)(result)
+        result = bh.geo.points_to_areas(backend(_points()), grid(), crs="EPSG:27700")
+    backend.assert_kind(result)
     out = to_pandas(result).sort_values("id")
     # Point 3 is on the L1/L2 edge: the lowest code wins.
     assert [v if isinstance(v, str) else None for v in out["lsoa_code"]] == ["L1", "M2", "L1", None, None]

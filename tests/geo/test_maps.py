@@ -1,4 +1,8 @@
-"""Choropleths render (PNG written, non-empty, close to a stored baseline); explore gives a folium map."""
+"""Choropleths render (PNG written, non-empty, close to a stored baseline); explore gives a folium map.
+
+The baseline image is stored in ``baseline/``. A test run never writes it: a missing baseline fails, and
+``BLMK_UPDATE_BASELINES=1 pytest tests/geo/test_maps.py`` (re)writes it, skipping the comparison.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +22,10 @@ from matplotlib.testing.compare import compare_images
 import blmk_health as bh
 import blmk_health.geo
 from blmk_health.errors import DomainError, SchemaError
+from tests.helpers import env_flag, require_module, skip_or_fail
 
 BASELINE = Path(__file__).parent / "baseline" / "choropleth_small.png"
+UPDATE_BASELINES = "BLMK_UPDATE_BASELINES"
 
 
 def squares(n: int = 4, missing: bool = True) -> gpd.GeoDataFrame:
@@ -67,16 +73,60 @@ def test_categorical_all_missing_and_outline_options(tmp_path: Path) -> None:
     _render(bh.geo.choropleth(single, "value"), tmp_path / "d.png")
 
 
+def check_baseline(image: Path, baseline: Path) -> None:
+    """Compare a rendered image with its stored baseline, which only ``BLMK_UPDATE_BASELINES`` (re)writes."""
+    if env_flag(UPDATE_BASELINES):
+        baseline.parent.mkdir(exist_ok=True)
+        baseline.write_bytes(image.read_bytes())
+        skip_or_fail(f"{UPDATE_BASELINES} is set: wrote {baseline}; run again without it to compare")
+    if not baseline.exists():
+        pytest.fail(
+            f"baseline image {baseline} is missing; create it with "
+            f"{UPDATE_BASELINES}=1 pytest tests/geo/test_maps.py::test_matches_baseline",
+            pytrace=False,
+        )
+    assert baseline.stat().st_size < 50_000
+    assert compare_images(str(baseline), str(image), tol=10) is None
+
+
 def test_matches_baseline(tmp_path: Path) -> None:
     ax = bh.geo.choropleth(squares(4), "value", k=4, title="Baseline", legend=True)
     out = tmp_path / "choropleth_small.png"
     ax.figure.savefig(out, dpi=40)
     plt.close(ax.figure)
-    if not BASELINE.exists():  # pragma: no cover - regenerate with: rm the file and run this test
-        BASELINE.parent.mkdir(exist_ok=True)
-        BASELINE.write_bytes(out.read_bytes())
-    assert BASELINE.stat().st_size < 50_000
-    assert compare_images(str(BASELINE), str(out), tol=10) is None
+    check_baseline(out, BASELINE)
+
+
+@pytest.fixture
+def image(tmp_path: Path) -> Path:
+    """A rendered image (its content does not matter where no baseline is compared)."""
+    path = tmp_path / "image.png"
+    path.write_bytes(b"\x89PNG rendered")
+    return path
+
+
+def test_baseline_is_never_written_by_a_plain_run(image: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    missing = image.parent / "baseline" / "missing.png"
+    monkeypatch.delenv(UPDATE_BASELINES, raising=False)
+    with pytest.raises(pytest.fail.Exception, match=f"missing; create it with {UPDATE_BASELINES}=1"):
+        check_baseline(image, missing)
+    assert not missing.exists()
+    monkeypatch.setenv(UPDATE_BASELINES, "0")
+    with pytest.raises(pytest.fail.Exception, match="missing"):
+        check_baseline(image, missing)
+    assert not missing.exists()
+
+
+def test_baseline_is_written_when_asked(image: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    baseline = image.parent / "baseline" / "new.png"
+    monkeypatch.setenv(UPDATE_BASELINES, "1")
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="wrote"):
+        check_baseline(image, baseline)
+    assert baseline.read_bytes() == image.read_bytes()
+    monkeypatch.setenv("CI", "true")  # CI never regenerates its own baselines
+    with pytest.raises(pytest.fail.Exception, match="nothing may skip"):
+        check_baseline(image, baseline)
 
 
 def test_bad_input() -> None:
@@ -97,7 +147,7 @@ def test_bad_input() -> None:
 
 
 def test_explore() -> None:
-    pytest.importorskip("folium")
+    require_module("folium", "explore needs the optional extra blmk-health[folium]")
     gdf = squares(3)
     m = bh.geo.explore(gdf, "value", k=3)
     assert type(m).__name__ == "Map"

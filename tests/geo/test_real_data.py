@@ -18,7 +18,7 @@ import blmk_health as bh
 import blmk_health.geo
 from blmk_health.errors import ReferenceDataError
 from tests.geo.conftest import BEDFORD, CBEDS, LUTON, MK
-from tests.helpers import BACKENDS, to_backend, to_pandas
+from tests.helpers import Backend, to_pandas
 
 
 def test_epcn_hierarchy(real_hierarchy: bh.geo.Hierarchy, epcn: tuple[pd.DataFrame, pd.DataFrame]) -> None:
@@ -74,10 +74,9 @@ def test_epcn_relationship_end_dates(epcn: tuple[pd.DataFrame, pd.DataFrame]) ->
         h.map("E81008", to="cluster")
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_rollup_of_real_registrations(blmk_dir: Path, real_hierarchy: bh.geo.Hierarchy, backend: str) -> None:
+def test_rollup_of_real_registrations(blmk_dir: Path, real_hierarchy: bh.geo.Hierarchy, backend: Backend) -> None:
     reg = pd.read_csv(blmk_dir / "gp-reg-pat-prac-all_2026-04_BLMK.csv", usecols=["CODE", "NUMBER_OF_PATIENTS"])
-    data = to_backend(reg, backend)
+    data = backend(reg)
     with pytest.raises(ReferenceDataError, match=r"2 practice code\(s\).*'Y06810', 'Y07040'"):
         bh.geo.rollup(data, real_hierarchy, "place", on="CODE")
     total = int(reg["NUMBER_OF_PATIENTS"].sum())

@@ -10,7 +10,7 @@ import pytest
 
 import blmk_health as bh
 from blmk_health.errors import DomainError, InputError, SchemaError
-from tests.helpers import expected_type, to_backend, to_pandas
+from tests.helpers import Backend
 
 BANDS = ["0", "1-4", *[f"{a}-{a + 4}" for a in range(5, 90, 5)], "90+"]
 BASE = np.array([3, 1, 1, 1, 2, 3, 3, 4, 6, 9, 14, 22, 35, 55, 85, 140, 230, 380, 600, 1000]) / 1e4
@@ -102,12 +102,15 @@ def test_missing_decile_gives_blank_gap_with_reason() -> None:
     assert out["statistic"].str.contains("quantile\\(s\\) 1").all()
 
 
-def test_ungrouped_and_backend() -> None:
+def test_backends(backend: Backend) -> None:
+    """The gap by sex from a score, and the ungrouped gap from given deciles, on every backend."""
     df = areas()
-    out = to_pandas(gap(to_backend(df[df["sex"] == "M"], "polars-lazy"), "decile", metadata=False))
-    assert list(out.columns) == ["value", "lowercl", "uppercl"]
-    result = gap(to_backend(df, "pyarrow"), "score", by="sex")
-    assert expected_type("pyarrow")(result)
+    by_sex = gap(df, "score", by="sex")
+    backend.assert_matches(gap(backend(df), "score", by="sex"), by_sex)
+    men = df[df["sex"] == "M"]
+    ungrouped = gap(men, "decile", metadata=False)
+    assert list(ungrouped.columns) == ["value", "lowercl", "uppercl"]  # type: ignore[attr-defined]
+    backend.assert_matches(gap(backend(men), "decile", metadata=False), ungrouped)
 
 
 def test_seed_reproducible() -> None:
