@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import blmk_health as bh
-from tests.helpers import to_backend, to_pandas
+from tests.helpers import Backend, to_backend, to_pandas
 
 
 def reference_rule(values: list[float], n: int, invert: bool) -> list[float]:
@@ -72,18 +72,14 @@ def test_keeps_caller_index_and_columns() -> None:
     assert "quantile" not in data
 
 
-@pytest.mark.parametrize("backend", ["polars", "polars-lazy", "pyarrow", "duckdb"])
-def test_backends_match_pandas(backend: str) -> None:
+def test_backends_match_pandas(backend: Backend) -> None:
     rng = np.random.default_rng(3)
     data = pd.DataFrame(
         {"g": np.repeat(["a", "b", "c"], 30), "id": np.arange(90), "v": rng.integers(0, 20, 90).astype(float)}
     )
     data.loc[5, "v"] = np.nan
     expected = bh.indicators.quantiles(data, "v", by="g", n=5)
-    got = to_pandas(bh.indicators.quantiles(to_backend(data, backend), "v", by="g", n=5)).sort_values(
-        "id", ignore_index=True
-    )
-    assert got["quantile"].astype("Float64").tolist() == expected["quantile"].astype("Float64").tolist()
+    backend.assert_matches(bh.indicators.quantiles(backend(data), "v", by="g", n=5), expected, by=["id"])
 
 
 def test_lazy_invert_column_and_ungrouped() -> None:
