@@ -22,10 +22,10 @@ __all__ = ["read_qof_prevalence"]
 
 _SPEC = (
     Column("practice_code", "PRACTICE_CODE", ("practicecode",)),
-    Column("group_code", "GROUP_CODE", ("indicator group",)),
+    Column("group_code", "GROUP_CODE", ("indicator group", "indicator group code")),
     Column("register", "REGISTER", ("disease register size",)),
     Column("list_type", "PATIENT_LIST_TYPE", required=False),
-    Column("list_size", "PRACTICE_LIST_SIZE", ("practice listsize",)),
+    Column("list_size", "PRACTICE_LIST_SIZE", ("practice listsize", "patient list size")),
 )
 _FILE = (
     "the QOF prevalence file PREVALENCE_yyyy.csv, from the annual QOF zip file of NHS England "
@@ -38,7 +38,9 @@ def read_qof_prevalence(path: Source) -> pd.DataFrame:
     """Read a QOF prevalence file: one row per practice, register and list type.
 
     Reads ``PREVALENCE_yyyy.csv`` from the annual QOF zip file of NHS England
-    (``PRACTICE_CODE, GROUP_CODE, REGISTER, PATIENT_LIST_TYPE, PRACTICE_LIST_SIZE``), and the older
+    (``PRACTICE_CODE, GROUP_CODE, REGISTER, PATIENT_LIST_TYPE, PRACTICE_LIST_SIZE``; the raw files of
+    2017-18 to 2019-20 name the last column ``PATIENT_LIST_SIZE``, and 2017-18 the second
+    ``INDICATOR_GROUP_CODE``: both are read), and the older
     layout used by OpenPrescribing (``practicecode, indicator_group, disease_register_size,
     practice_listsize``; its description and prevalence columns are not kept, prevalence being
     ``register / list_size``).

@@ -167,6 +167,23 @@ def test_boundaries_lsoa_geojson(blmk_dir: Path) -> None:
     assert msoa.crs.to_epsg() == 4326
 
 
+@pytest.mark.parametrize(
+    ("name", "practices", "rows"),
+    [("qof_201718_PREVALENCE_1718_blmk.csv", 105, 2205), ("qof_201920_PREVALENCE_1920_blmk.csv", 99, 2079)],
+)
+def test_qof_prevalence_raw_files(blmk_dir: Path, name: str, practices: int, rows: int) -> None:
+    """The raw files name the list size PATIENT_LIST_SIZE (and 2017-18 the group INDICATOR_GROUP_CODE)."""
+    qof = bh.io.read_qof_prevalence(blmk_dir / name)
+    assert len(qof) == rows
+    assert qof["practice_code"].nunique() == practices
+    assert list(qof.columns) == ["practice_code", "group_code", "register", "list_type", "list_size"]
+    if name.startswith("qof_201718"):
+        # rolled up, the published CCG tables: hypertension 67,728 + 28,268 + 36,360; AF 8,745 + 2,473 + 3,906
+        totals = qof[qof["list_type"] == "TOTAL"].groupby("group_code")["register"].sum()
+        assert totals["HYP"] == 67_728 + 28_268 + 36_360
+        assert totals["AF"] == 8_745 + 2_473 + 3_906
+
+
 def test_io_is_exported() -> None:
     assert bh.io.read_imd is bio.read_imd
     assert set(bio.__all__) == {
