@@ -9,8 +9,9 @@ keyword arguments of the call and the geography levels it is published at. A run
 definition at one level like this:
 
 1. take the first input table;
-2. apply the ``prepare`` steps in order: a join adds columns of another input table; a sum adds up
-   columns within groups of ``by`` plus the level's code column;
+2. apply the ``prepare`` steps in order: a filter keeps the rows whose columns equal the given
+   value(s); a join adds columns of another input table; a sum adds up columns within groups of ``by``
+   plus the level's code column;
 3. merge ``level_overrides[level]`` over ``columns`` and ``options``, and put the level's code
    column (:data:`LEVEL_COLUMNS`) first in ``columns["by"]``;
 4. call ``function(table, **columns, **options)``.
@@ -95,7 +96,7 @@ FIELDS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "low_is_good": ((bool, str), "polarity: true, false, or 'not applicable'"),
     "function": (str, "the public blmk_health.indicators function that computes it"),
     "inputs": (list, "input tables by their synthetic_blmk() names; the first is the one the function gets"),
-    "prepare": (list, "steps applied in order to the first input: joins and sums"),
+    "prepare": (list, "steps applied in order to the first input: filters, joins and sums"),
     "columns": (dict, "keyword arguments of the function that name columns (string or list of strings)"),
     "options": (dict, "the other keyword arguments of the function"),
     "geography_levels": (list, f"levels it is published at, from {GEOGRAPHY_LEVELS}"),
@@ -114,6 +115,7 @@ OPTIONAL_FIELDS: dict[str, Any] = {"prepare": [], "level_overrides": {}}
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _JOIN_KEYS = ("join", "on", "columns")
 _SUM_KEYS = ("sum", "by")
+_FILTER_KEYS = ("filter",)
 
 
 def indicator_functions() -> dict[str, Callable[..., Any]]:
@@ -272,9 +274,12 @@ def _check_step(step: Any, where: str, inputs: list[str]) -> list[str]:
     """One preparation step: ``{join, on, columns}`` or ``{sum, by}``."""
     if not isinstance(step, Mapping):
         return [f"{where}: expected a table, got {step!r}"]
-    keys = _JOIN_KEYS if "join" in step else _SUM_KEYS if "sum" in step else None
+    keys = _JOIN_KEYS if "join" in step else _SUM_KEYS if "sum" in step else _FILTER_KEYS if "filter" in step else None
     if keys is None or set(step) != set(keys):
-        return [f"{where}: expected the keys join, on, columns (a join) or sum, by (a sum), got {sorted(step)}"]
+        expected = "join, on, columns (a join), sum, by (a sum) or filter (a filter)"
+        return [f"{where}: expected the keys {expected}, got {sorted(step)}"]
+    if keys == _FILTER_KEYS:
+        return _check_filter(step["filter"], where)
     if keys == _SUM_KEYS:
         problems = [] if _is_names(step["sum"]) else [f"{where}: sum: expected a non-empty list of column names"]
         if not _is_names(step["by"], allow_empty=True):
@@ -289,6 +294,24 @@ def _check_step(step: Any, where: str, inputs: list[str]) -> list[str]:
         if not _is_names(step[key]):
             problems.append(f"{where}: {key}: expected a non-empty list of column names")
     return problems
+
+
+def _check_filter(rule: Any, where: str) -> list[str]:
+    """A filter keeps the rows whose columns equal a value (or one of a list of values)."""
+    scalar = (str, int, float, bool)
+    if not isinstance(rule, Mapping) or not rule:
+        return [f"{where}: filter: expected a table of column = value(s), got {rule!r}"]
+    bad = [
+        column
+        for column, value in rule.items()
+        if not (
+            isinstance(value, scalar)
+            or (isinstance(value, list) and value and all(isinstance(v, scalar) for v in value))
+        )
+    ]
+    if bad:
+        return [f"{where}: filter: {bad} must each be a value or a non-empty list of values"]
+    return []
 
 
 def _level_columns_named(names: Iterable[str], where: str) -> list[str]:

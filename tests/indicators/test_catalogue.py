@@ -55,7 +55,10 @@ def prepare(entry: Mapping[str, Any], tables: Mapping[str, pd.DataFrame], level:
     """The first input table after the definition's ``prepare`` steps, for one level."""
     data = pd.DataFrame(tables[entry["inputs"][0]])
     for step in entry["prepare"]:
-        if "join" in step:
+        if "filter" in step:
+            for column, wanted in step["filter"].items():
+                data = data[data[column].isin(wanted if isinstance(wanted, list) else [wanted])]
+        elif "join" in step:
             right = pd.DataFrame(tables[step["join"]])[step["on"] + step["columns"]].drop_duplicates()
             data = data.merge(right, on=step["on"], how="left", validate="many_to_one")
             assert data[step["columns"]].notna().all().all(), f"rows without a match in {step['join']}"
@@ -132,7 +135,9 @@ def test_inputs_and_columns_exist(synthetic: bh.datasets.SyntheticBLMK, definiti
     assert not missing, f"input tables not in synthetic_blmk(): {missing}"
     have = set(tables[entry["inputs"][0]])
     for step in entry["prepare"]:
-        if "join" in step:
+        if "filter" in step:
+            assert set(step["filter"]) <= have, step
+        elif "join" in step:
             assert set(step["on"]) <= have, step
             assert set(step["on"] + step["columns"]) <= tables[step["join"]], step
             have |= set(step["columns"])
@@ -178,7 +183,31 @@ def _expected_healthy_life_expectancy(synthetic: bh.datasets.SyntheticBLMK, leve
     return result
 
 
+def _expected_mortality(synthetic: bh.datasets.SyntheticBLMK, level: str) -> pd.DataFrame:
+    key = LEVEL_COLUMNS[level]
+    deaths = synthetic.deaths.assign(icb_code="QHG")
+    cells = deaths.groupby([key, "age_band"], observed=True)[["deaths", "person_years"]].sum().reset_index()
+    result: pd.DataFrame = bh.indicators.dsr(cells, "deaths", "person_years", by=[key], age_band="age_band")
+    return result
+
+
+def _expected_recorded_prevalence(code: str) -> Callable[[bh.datasets.SyntheticBLMK, str], pd.DataFrame]:
+    def expected(synthetic: bh.datasets.SyntheticBLMK, level: str) -> pd.DataFrame:
+        key = LEVEL_COLUMNS[level]
+        qof = synthetic.qof_registers
+        rows = qof[(qof["group_code"] == code) & (qof["patient_list_type"] == "TOTAL")]
+        rows = rows.merge(synthetic.practices[["practice_code", "cluster_code", "place_code", "icb_code"]])
+        sums = rows.groupby(key)[["register", "practice_list_size"]].sum().reset_index()
+        result: pd.DataFrame = bh.indicators.proportion(sums, "register", "practice_list_size", by=[key], multiplier=100)
+        return result
+
+    return expected
+
+
 EXPECTED: dict[str, Callable[[bh.datasets.SyntheticBLMK, str], pd.DataFrame]] = {
+    "mortality_all_causes_dsr": _expected_mortality,
+    "recorded_prevalence_hypertension": _expected_recorded_prevalence("HYP"),
+    "recorded_prevalence_atrial_fibrillation": _expected_recorded_prevalence("AF"),
     "life_expectancy_at_birth": _expected_life_expectancy,
     "healthy_life_expectancy_at_birth": _expected_healthy_life_expectancy,
     "sii_life_expectancy_at_birth": _expected_gap("sii"),
@@ -199,8 +228,10 @@ def test_definition_runs_on_synthetic_data(
     got = run_definition(entry, synthetic.tables(), level)
     expected = EXPECTED[definition_id](synthetic, level)
     pd.testing.assert_frame_equal(got, expected)
-    assert got[LEVEL_COLUMNS[level]].nunique() == {"place": 4, "icb": 1}[level]
-    assert set(got["sex"].astype(str)) == {"Male", "Female"}
+    areas = {"practice": len(synthetic.practices), "cluster": len(synthetic.clusters), "place": 4, "icb": 1}
+    assert got[LEVEL_COLUMNS[level]].nunique() == areas[level]
+    if "sex" in entry["columns"].get("by", []):
+        assert set(got["sex"].astype(str)) == {"Male", "Female"}
     blank = got["value"].isna()
     assert not got.loc[blank, "statistic"].isna().any()  # a blank value says why
 
@@ -369,7 +400,10 @@ _INVALID: list[tuple[dict[str, Any], str]] = [
     ({"prepare": {"join": "places"}}, "prepare: expected list, got {'join': 'places'}"),
     ({"prepare": ["sum deaths"]}, "prepare step 1: expected a table, got 'sum deaths'"),
     ({"prepare": [{"join": "places", "on": ["place_code"]}]}, "prepare step 1: expected the keys join, on, columns"),
-    ({"prepare": [{"group": ["sex"]}]}, "prepare step 1: expected the keys join, on, columns (a join) or sum, by"),
+    ({"prepare": [{"group": ["sex"]}]}, "prepare step 1: expected the keys join, on, columns (a join), sum, by"),
+    ({"prepare": [{"filter": {}}]}, "prepare step 1: filter: expected a table of column = value"),
+    ({"prepare": [{"filter": {"sex": {"a": 1}}}]}, "prepare step 1: filter: ['sex'] must each be a value"),
+    ({"prepare": [{"filter": {"sex": []}}]}, "prepare step 1: filter: ['sex'] must each be a value"),
     (
         {"prepare": [{"join": "lsoas", "on": ["lsoa_code"], "columns": ["imd_decile"]}]},
         "prepare step 1: join: 'lsoas' is not one of the inputs after the first ['places']",
