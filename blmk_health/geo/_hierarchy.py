@@ -215,6 +215,7 @@ class Hierarchy:
         overrides: Mapping[str, str] | None = None,
         icb: str = "QHG",
         validate: bool = True,
+        ambiguous: str = "raise",
     ) -> Hierarchy:
         """The BLMK hierarchy from the ePCN tables (PCNs as clusters).
 
@@ -246,6 +247,10 @@ class Hierarchy:
         overrides : mapping, optional
             Places keyed by PCN code, practice code, postcode, sector or district, used where the
             derivation is ambiguous (see :func:`place_from_postcode`).
+        ambiguous : {"raise", "leave"}, default "raise"
+            A PCN whose place stays ambiguous: raise naming it and its candidate places, or leave its
+            practices without a place (they still belong to their cluster and the ICB, and rollups to
+            places leave them out: ``rollup(..., unmapped="group")`` puts them in an explicit row).
         icb : str, default "QHG"
             Code of the ICB above the places.
         validate : bool, default True
@@ -284,16 +289,17 @@ class Hierarchy:
         >>> h.map(["E81005", "E81021"], to="place")
         ['E06000032', 'E06000055']
         """
+        check_option(ambiguous, "ambiguous", ("raise", "leave"))
         det, cp = _epcn_tables(details, core_partners)
         prac = None if practices is None else _practices_table(practices)
         paths = _relationship_paths(det, cp)
-        place_of_pcn, place_of_practice = _pcn_places(det, cp, prac, places, overrides)
+        place_of_pcn, place_of_practice = _pcn_places(det, cp, prac, places, overrides, ambiguous)
         paths["place"] = [
             place_of_practice.get(p, place_of_pcn.get(c))
             for p, c in zip(paths["practice"], paths["cluster"], strict=True)
         ]
         unplaced = paths.loc[paths["place"].isna(), "practice"]
-        if len(unplaced):
+        if len(unplaced) and ambiguous == "raise":
             msg = f"places: {len(unplaced)} practice(s) have no place (first: {describe_codes(unplaced)})"
             raise ReferenceDataError(msg)
         if prac is not None:
@@ -807,6 +813,7 @@ def _derive_pcn_places(
     practices: pd.DataFrame | None,
     overrides: Mapping[str, str] | None,
     only: Sequence[str],
+    ambiguous: str = "raise",
 ) -> dict[str, str]:
     """One place per PCN: the candidates of its address intersected with those of its practices."""
     overrides = dict(overrides or {})
@@ -850,7 +857,7 @@ def _derive_pcn_places(
             shown = ", ".join(f"{c} {PLACES[c]}" for c in sorted(cands)) if cands else "none"
             postcode = details.loc[details["pcn_code"] == pcn, "postcode"].iloc[0]
             problems.append(f"{pcn} ({postcode}; candidates: {shown})")
-    if problems:
+    if problems and ambiguous == "raise":
         msg = (
             f"details: the place of {len(problems)} PCN(s) is ambiguous from their postcode districts and "
             f"commissioners: {'; '.join(problems[:5])}. Pass overrides={{pcn_code: place_code}} or places="
@@ -946,6 +953,7 @@ def _pcn_places(
     prac: pd.DataFrame | None,
     places: Any,
     overrides: Mapping[str, str] | None,
+    ambiguous: str = "raise",
 ) -> tuple[dict[str, str], dict[str, str]]:
     """The place of each PCN, and of each practice where the user gives places by practice."""
     place_of_pcn: dict[str, str] = {}
@@ -956,7 +964,7 @@ def _pcn_places(
             (place_of_pcn if key in pcns else place_of_practice)[key] = value
     missing_pcns = [p for p in det["pcn_code"] if p not in place_of_pcn]
     if places is None or (missing_pcns and not place_of_practice):
-        place_of_pcn.update(_derive_pcn_places(det, cp, prac, overrides, only=missing_pcns))
+        place_of_pcn.update(_derive_pcn_places(det, cp, prac, overrides, only=missing_pcns, ambiguous=ambiguous))
     return place_of_pcn, place_of_practice
 
 

@@ -49,6 +49,20 @@ def test_epcn_place_needs_override_where_ambiguous(
     assert h.map("E81002", to="place") == CBEDS
 
 
+def test_epcn_ambiguous_places_can_be_left_out(epcn: tuple[pd.DataFrame, pd.DataFrame], epraccur: pd.DataFrame) -> None:
+    """With ambiguous="leave" the Hilton PCN's three practices have no place but keep their cluster and ICB."""
+    details, partners = epcn
+    h = bh.geo.Hierarchy.from_epcn(details, partners, practices=epraccur, ambiguous="leave")
+    lookup = h.lookup("place", at="2020-06-30")
+    unplaced = sorted(lookup.loc[lookup["place_code"].isna(), "practice_code"])
+    assert unplaced == sorted(partners.loc[partners["pcn_code"] == "U83511", "practice_code"])
+    assert len(unplaced) == 3
+    assert set(h.map(unplaced, to="cluster", at="2020-06-30")) == {"U83511"}
+    assert set(h.map(unplaced, to="icb", at="2020-06-30")) == {"QHG"}
+    with pytest.raises(bh.errors.DomainError, match="ambiguous: expected 'raise' or 'leave'"):
+        bh.geo.Hierarchy.from_epcn(details, partners, ambiguous="guess")
+
+
 def test_epcn_relationship_end_dates(epcn: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     """The real file has no ended relationship; end one and start a successor to test the as-of logic."""
     details, partners = epcn
