@@ -1,0 +1,300 @@
+"""The sections of the report page, each drawn from the bundle and the indicator table when they allow it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+import blmk_health as bh
+from blmk_health.report import _figures as fig
+from blmk_health.report import _html as html
+from blmk_health.report._bundle import DataBundle
+
+__all__ = ["report_page", "section_builders"]
+
+_SYNTHETIC = "synthetic BLMK data (modelled on the published figures; no real patient)"
+
+
+def report_page(bundle: DataBundle, table: pd.DataFrame, *, sdc: bool = True) -> str:
+    """The HTML page of a bundle and its (protected) indicator table: every section the data allow.
+
+    A section whose data are missing is left out and listed, with the reason, among what was skipped.
+    """
+    sections: list[html.ReportSection] = []
+    skipped: list[tuple[str, str]] = list(html.skipped_from_table(table))
+    for title, build in section_builders():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            made = build(bundle, table, sdc)
+        if isinstance(made, str):
+            skipped.append((title, made))
+        else:
+            sections.append(made)
+    skipped += [(f"{name} table", why) for name, why in bundle.skipped.items() if _shown(name)]
+    context = html.ReportContext(
+        title="Bedfordshire, Luton and Milton Keynes: system profile",
+        generated=dt.date.today(),
+        source=bundle.source,
+        period=_periods(bundle),
+        synthetic=bundle.synthetic,
+        sections=sections,
+        skipped=skipped,
+        protection=html.SMALL_NUMBER_NOTE if sdc else "",
+        version=bh.__version__,
+    )
+    return html.render_html(context)
+
+
+Builder = Callable[[DataBundle, pd.DataFrame, bool], "html.ReportSection | str"]
+
+
+def section_builders() -> list[tuple[str, Builder]]:
+    """The sections in page order: (title, builder); a builder returns a section or why it cannot."""
+    return [
+        ("Population and registered list", _population),
+        ("Mortality from all causes", _mortality),
+        ("Life expectancy and healthy life expectancy", _life_expectancy),
+        ("The life-expectancy gap by deprivation", _inequality),
+        ("Recorded prevalence in general practice", _recorded_prevalence),
+        ("Places, GP clusters and deprivation", _maps),
+        ("Indicator definitions", _definitions),
+    ]
+
+
+def _shown(table_name: str) -> bool:
+    """Tables whose absence a reader of the page should hear about (the report uses them)."""
+    return table_name in {"registrations", "deaths", "general_health", "lsoas", "qof_registers", "population"}
+
+
+def _periods(bundle: DataBundle) -> str:
+    labels = {"deaths": "mortality", "registrations": "registered list", "qof_registers": "QOF"}
+    parts = [f"{bundle.periods[name]} ({what})" for name, what in labels.items() if bundle.periods.get(name)]
+    return "; ".join(parts) or "as given with each section"
+
+
+def _source(bundle: DataBundle, published: str) -> str:
+    return f"{published}: {_SYNTHETIC}" if bundle.synthetic else published
+
+
+def _figure(figure: Any, caption: str) -> html.ReportFigure:
+    return html.report_figure(figure, caption=caption)
+
+
+def _has(table: pd.DataFrame, indicator_id: str) -> bool:
+    rows = table[table["indicator_id"] == indicator_id]
+    return bool(len(rows)) and not rows["status"].str.startswith("skipped").all()
+
+
+def _why_not(table: pd.DataFrame, indicator_id: str) -> str:
+    rows = table[table["indicator_id"] == indicator_id]
+    if not len(rows):
+        return f"the indicator {indicator_id} is not in the table"
+    return str(rows["status"].iloc[0]).removeprefix("skipped: ")
+
+
+# ------------------------------------------------------------------------------------------ sections
+
+
+def _population(bundle: DataBundle, table: pd.DataFrame, sdc: bool) -> html.ReportSection | str:
+    tables = bundle.tables
+    if "registrations" not in tables or "practices" not in tables:
+        return bundle.skipped.get("registrations", "the data have no GP registrations")
+    registrations = pd.DataFrame(tables["registrations"])
+    figures, notes = [], []
+    if registrations["age_group_5"].astype(str).str.upper().isin(["ALL", "ALL AGES"]).all():
+        notes.append(
+            "The registrations file gives each practice's total only, so there is no age-sex pyramid; the "
+            "five-year-age file (gp-reg-pat-prac-quin-age.csv) gives one."
+        )
+    else:
+        caption = _source(bundle, "NHS England, Patients Registered at a GP Practice")
+        figures.append(_figure(fig.registered_pyramid(registrations, tables["practices"]), caption))
+        figures.append(_figure(fig.registered_pyramid(registrations, tables["practices"], level="cluster"), caption))
+    if "population" in tables:
+        caption = _source(bundle, "ONS mid-year population estimates")
+        figures.append(_figure(fig.resident_pyramid(tables["population"], tables.get("places")), caption))
+    return html.ReportSection(
+        id="population",
+        title="Population and registered list",
+        lead="How many people are registered with BLMK's GP practices, where, and their age and sex.",
+        method="Registered patients by practice, summed for clusters and places; pyramids as a percentage of each "
+        "area's list, with BLMK drawn as a line on each area." + (" Counts rounded to 5." if sdc else ""),
+        source=_source(bundle, "NHS England, Patients Registered at a GP Practice; ONS mid-year estimates"),
+        period=bundle.periods.get("registrations", ""),
+        figures=figures,
+        tables=[_registered_table(registrations, pd.DataFrame(tables["practices"]), sdc)],
+        notes=notes,
+    )
+
+
+def _registered_table(registrations: pd.DataFrame, practices: pd.DataFrame, sdc: bool) -> html.ReportTable:
+    """Registered patients by place and cluster (and the ICB), rounded to 5 when protected."""
+    latest = registrations[registrations["extract_date"] == registrations["extract_date"].max()]
+    merged = latest.merge(practices, on="practice_code", how="left")
+    rows: list[list[str]] = []
+    for (place, cluster), group in merged.groupby(["place_name", "cluster_name"], dropna=False, sort=True):
+        count = int(group["number_of_patients"].sum())
+        place_name = str(place) if pd.notna(place) else "No place"
+        cluster_name = str(cluster) if pd.notna(cluster) else "No cluster"
+        rows.append([place_name, cluster_name, _count(count, sdc), str(group["practice_code"].nunique())])
+    total = int(latest["number_of_patients"].sum())
+    rows.append(["BLMK", "All clusters", _count(total, sdc), str(latest["practice_code"].nunique())])
+    return html.ReportTable(
+        caption="Registered patients by place and GP cluster",
+        columns=["Place", "GP cluster", "Registered patients", "Practices"],
+        rows=rows,
+        numeric=[False, False, True, True],
+    )
+
+
+def _count(value: int, sdc: bool) -> str:
+    """A count as shown: with protection, 1 to 7 as "1-7" and others rounded to the nearest 5."""
+    if sdc and 1 <= value <= 7:
+        return "1-7"
+    if sdc:
+        value = int(5 * ((value + 2.5) // 5))
+    return f"{value:,}"
+
+
+def _mortality(bundle: DataBundle, table: pd.DataFrame, sdc: bool) -> html.ReportSection | str:
+    indicator = "mortality_all_causes_dsr"
+    if not _has(table, indicator):
+        return _why_not(table, indicator)
+    return html.ReportSection(
+        id="mortality",
+        title="Mortality from all causes",
+        lead="Deaths from all causes per 100,000 person-years, age-standardised so that places with older or "
+        "younger populations can be compared.",
+        method="Directly standardised rate (2013 European Standard Population, 20 bands), Dobson 95% confidence "
+        "limits; not calculated below 10 deaths. Places are compared with BLMK by their confidence intervals.",
+        source=_source(bundle, "ONS death registrations and mid-year population estimates"),
+        period=bundle.periods.get("deaths", ""),
+        figures=[_figure(fig.mortality_chart(table), _source(bundle, "ONS deaths and populations"))],
+        tables=[html.indicator_table(table, indicator)],
+    )
+
+
+def _life_expectancy(bundle: DataBundle, table: pd.DataFrame, sdc: bool) -> html.ReportSection | str:
+    ids = ["life_expectancy_at_birth", "healthy_life_expectancy_at_birth"]
+    present = [i for i in ids if _has(table, i)]
+    if not present:
+        return _why_not(table, ids[0])
+    return html.ReportSection(
+        id="life-expectancy",
+        title="Life expectancy and healthy life expectancy",
+        lead="How long a baby born now could expect to live, and to live in good health, if the death rates and "
+        "health of the period held throughout their life.",
+        method="Chiang II abridged life table with Silcocks' variance (not calculated where the population is "
+        "5,000 or less); healthy life expectancy by the Sullivan method from the share in good health.",
+        source=_source(bundle, "ONS deaths and populations; Annual Population Survey (self-reported health)"),
+        period=bundle.periods.get("deaths", ""),
+        figures=[_figure(fig.life_expectancy_chart(table), _source(bundle, "ONS; Annual Population Survey"))],
+        tables=[html.indicator_table(table, i) for i in present],
+    )
+
+
+def _inequality(bundle: DataBundle, table: pd.DataFrame, sdc: bool) -> html.ReportSection | str:
+    indicator = "sii_life_expectancy_at_birth"
+    tables = bundle.tables
+    if not _has(table, indicator) or "lsoas" not in tables:
+        return _why_not(table, indicator)
+    lsoas = pd.DataFrame(tables["lsoas"])[["lsoa_code", "imd_local_decile", "place_name"]]
+    deaths = pd.DataFrame(tables["deaths"]).merge(lsoas, on="lsoa_code")
+    _, deciles = bh.indicators.le_gap(
+        deaths,
+        "deaths",
+        "person_years",
+        "age_band",
+        "imd_local_decile",
+        by=["place_name", "sex"],
+        seed=1,
+        return_deciles=True,
+    )
+    chart = fig.sii_chart(deciles, fig.sii_fits(deciles))
+    return html.ReportSection(
+        id="inequality",
+        title="The life-expectancy gap by deprivation",
+        lead="Life expectancy in each tenth of each place's small areas, from most to least deprived, and the "
+        "slope index of inequality (SII): the modelled gap in years between the two ends.",
+        method="Life expectancy per decile of IMD 2019 within the place (Chiang II); SII by population-weighted "
+        "regression on the relative rank, 95% limits by simulation (PHOF indicator A02a).",
+        source=_source(bundle, "ONS deaths and populations; English Indices of Deprivation 2019"),
+        period=bundle.periods.get("deaths", ""),
+        figures=[_figure(chart, _source(bundle, "ONS; MHCLG IMD 2019"))],
+        tables=[html.indicator_table(table, i) for i in (indicator, "le_range_gap_at_birth") if _has(table, i)],
+    )
+
+
+def _recorded_prevalence(bundle: DataBundle, table: pd.DataFrame, sdc: bool) -> html.ReportSection | str:
+    ids = ["recorded_prevalence_hypertension", "recorded_prevalence_atrial_fibrillation"]
+    present = [i for i in ids if _has(table, i)]
+    if not present:
+        return _why_not(table, ids[0])
+    charts = [_figure(fig.area_chart(table, i, level="cluster"), _source(bundle, "NHS England, QOF")) for i in present]
+    return html.ReportSection(
+        id="recorded-prevalence",
+        title="Recorded prevalence in general practice",
+        lead="The share of registered patients on each QOF disease register: what practices have diagnosed and "
+        "recorded, which is less than the true prevalence.",
+        method="Register size over the practice list (all ages), Wilson 95% limits; practices summed for "
+        "clusters, places and BLMK. Practice figures are in indicators.csv.",
+        source=_source(bundle, "NHS England, Quality and Outcomes Framework prevalence"),
+        period=bundle.periods.get("qof_registers", ""),
+        figures=charts,
+        tables=[html.indicator_table(table, i, levels=("cluster", "place", "icb")) for i in present],
+    )
+
+
+def _maps(bundle: DataBundle, table: pd.DataFrame, sdc: bool) -> html.ReportSection | str:
+    tables = bundle.tables
+    if "lsoas" not in tables:
+        return bundle.skipped.get("lsoas", "the data have no small areas")
+    lsoas = tables["lsoas"]
+    figures = [_figure(fig.places_map(lsoas), fig.BOUNDARY_SOURCE)]
+    notes = []
+    if "patients" in tables and "practices" in tables:
+        clusters = fig.cluster_polygons(lsoas, tables["patients"], tables["practices"])
+        figures.append(_figure(fig.clusters_map(clusters, places=lsoas), fig.BOUNDARY_SOURCE))
+    else:
+        notes.append("The data give no patients by small area, so GP clusters cannot be drawn as areas.")
+    figures.append(_figure(fig.deprivation_map(lsoas), fig.IMD_SOURCE))
+    return html.ReportSection(
+        id="maps",
+        title="Places, GP clusters and deprivation",
+        lead="BLMK's four places, its GP clusters (primary care networks) and where its most deprived small areas are.",
+        method="Small areas (LSOA 2011) by council; each small area in the GP cluster holding most of its "
+        "registered residents; national IMD 2019 deciles (1 = the most deprived tenth of England).",
+        source=fig.IMD_SOURCE,
+        period="IMD 2019; boundaries 2011",
+        figures=figures,
+        notes=notes,
+    )
+
+
+def _definitions(bundle: DataBundle, table: pd.DataFrame, sdc: bool) -> html.ReportSection | str:
+    catalogue = bh.indicators.catalogue()
+    rows = [
+        [str(r["title"]), str(r["definition"]), str(r["numerator"]), str(r["denominator"]), str(r["source"])]
+        for r in catalogue.to_dict("records")
+    ]
+    return html.ReportSection(
+        id="definitions",
+        title="Indicator definitions",
+        lead="What each indicator in this profile and in indicators.csv measures, and where its data come from.",
+        method="Each indicator is computed from its definition in blmk_health's catalogue "
+        "(blmk_health.indicators.catalogue()).",
+        source="blmk_health indicator catalogue",
+        period=_periods(bundle),
+        tables=[
+            html.ReportTable(
+                caption="Indicator definitions",
+                columns=["Indicator", "Definition", "Numerator", "Denominator", "Source"],
+                rows=rows,
+                numeric=[False] * 5,
+            )
+        ],
+    )

@@ -1,0 +1,116 @@
+"""Small-number protection of the tidy indicator table, before it is published."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+import blmk_health as bh
+from blmk_health.errors import DomainError, SchemaError
+from blmk_health.report._compute import INDICATOR_COLUMNS
+
+__all__ = ["protect_small_numbers"]
+
+#: Functions whose value can be recomputed from the published numerator and denominator alone.
+_RECOMPUTED = {"crude_rate": bh.indicators.crude_rate, "proportion": bh.indicators.proportion}
+
+
+def protect_small_numbers(table: pd.DataFrame, *, threshold: int = 7, round_to: int = 5) -> pd.DataFrame:
+    """Suppress small counts and round the others, then recompute or blank what depended on them.
+
+    The convention of OpenSAFELY and NHS England's published statistics, applied to the tidy table of
+    :func:`compute_indicators`: a numerator or denominator from 1 to ``threshold`` is removed, every
+    other count is rounded to the nearest ``round_to`` (0 stays 0), and then
+
+    - rates and proportions (``crude_rate``, ``proportion``) are recomputed, with their limits, from the
+      published (rounded) counts, or blanked when a count was removed;
+    - other statistics (standardised rates, life expectancy, ...) are computed from counts that are not
+      published (per age band), so their value is kept when its numerator survives and blanked when it
+      was removed.
+
+    Rows whose value was removed have ``suppressed = True`` and ``status`` ``"suppressed: a count of 7
+    or fewer"``; the others keep their status (the report says that every count it publishes is
+    rounded). Counts in neighbouring
+    areas can still let a removed count be worked out (secondary disclosure); hierarchy-aware
+    protection is a later addition.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The tidy indicator table (:data:`INDICATOR_COLUMNS`).
+    threshold : int, default 7
+        Counts from 1 to this are removed.
+    round_to : int, default 5
+        Other counts are rounded to a multiple of this (1 leaves them as they are).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new table; the input is not changed.
+
+    Raises
+    ------
+    SchemaError
+        The table lacks a column of the tidy schema.
+    DomainError
+        ``threshold`` below 0 or ``round_to`` below 1.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import blmk_health as bh
+    >>> table = bh.report.compute_indicators(
+    ...     bh.report.DataBundle.synthetic_blmk(scale=0.02), indicators=["recorded_prevalence_hypertension"]
+    ... )
+    >>> safe = bh.report.protect_small_numbers(table)
+    >>> bool((safe["numerator"].dropna() % 5 == 0).all()), bool(safe["suppressed"].any())
+    (True, True)
+    """
+    _check_arguments(table, threshold, round_to)
+    out = table.copy()
+    removed = pd.Series(False, index=out.index)
+    changed = pd.Series(False, index=out.index)
+    for column in ("numerator", "denominator"):
+        small = (out[column] >= 1) & (out[column] <= threshold)
+        published = _rounded(out[column], round_to).mask(small)
+        removed |= small
+        changed |= small | (published != out[column]) & out[column].notna()
+        out[column] = published
+    catalogue = bh.indicators.catalogue().set_index("id")
+    functions = out["indicator_id"].map(catalogue["function"])
+    redo = changed & ~removed & out["value"].notna() & functions.isin(list(_RECOMPUTED))
+    for name, function in _RECOMPUTED.items():
+        if (redo & (functions == name)).any():
+            _recompute(out, redo & (functions == name), function, out["indicator_id"].map(catalogue["multiplier"]))
+    out.loc[removed, ["value", "lower", "upper"]] = np.nan
+    out.loc[removed, "status"] = f"suppressed: a count of {threshold} or fewer"
+    out["suppressed"] = table["suppressed"].astype(bool) | removed
+    return out
+
+
+def _check_arguments(table: pd.DataFrame, threshold: int, round_to: int) -> None:
+    missing = [c for c in INDICATOR_COLUMNS if c not in table.columns]
+    if missing:
+        msg = f"table: not an indicator table from compute_indicators(): no column(s) {missing}"
+        raise SchemaError(msg)
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 0:
+        msg = f"threshold: expected a whole number >= 0, got {threshold!r}"
+        raise DomainError(msg)
+    if isinstance(round_to, bool) or not isinstance(round_to, int) or round_to < 1:
+        msg = f"round_to: expected a whole number >= 1, got {round_to!r}"
+        raise DomainError(msg)
+
+
+def _rounded(counts: pd.Series, round_to: int) -> pd.Series:
+    """Counts rounded half up to the nearest multiple of ``round_to`` (missing stays missing)."""
+    rounded: pd.Series = np.floor(counts / round_to + 0.5) * round_to
+    return rounded
+
+
+def _recompute(out: pd.DataFrame, rows: pd.Series, function: object, multipliers: pd.Series) -> None:
+    """The value and limits of ``rows`` from their published counts (each row is its own area)."""
+    for multiplier in multipliers[rows].unique():
+        these = rows & (multipliers == multiplier)
+        counts = out.loc[these, ["numerator", "denominator"]].rename(columns={"numerator": "x", "denominator": "n"})
+        result = function(counts, "x", "n", multiplier=float(multiplier), metadata=False)  # type: ignore[operator]
+        out.loc[these, ["value", "lower", "upper"]] = result[["value", "lowercl", "uppercl"]].to_numpy()
