@@ -356,7 +356,8 @@ def _practice_table(hierarchy: Any) -> pd.DataFrame:
     table = hierarchy.lookup("practice", at=at)
     for level in ("cluster", "place", "icb"):
         table = table.merge(hierarchy.lookup(level, at=at), on="practice_code", how="left")
-    return table.sort_values("practice_code", ignore_index=True)
+    result: pd.DataFrame = table.sort_values("practice_code", ignore_index=True)
+    return result
 
 
 def _level_table(practices: pd.DataFrame, level: str) -> pd.DataFrame:

@@ -145,13 +145,17 @@ def compute_indicators(
     notes: list[str] = []
     frames = [
         _rows_of(entry, level, bundle, notes)
-        for entry in chosen.to_dict("records")
+        for entry in _records(chosen)
         for level in entry["geography_levels"]
         if levels is None or level in levels
     ]
     table = _finish(pd.concat([f for f in frames if len(f)], ignore_index=True) if frames else _empty())
     table.attrs["notes"] = notes
     return table
+
+
+def _records(catalogue: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in row.items()} for row in catalogue.to_dict("records")]
 
 
 def _choose(catalogue: pd.DataFrame, indicators: Sequence[str] | None, levels: Sequence[str] | None) -> pd.DataFrame:
@@ -214,7 +218,8 @@ def _step(
         return joined
     keys = [definition.key, *step["by"]]
     _need(data, [*keys, *step["sum"]], definition)
-    return data.groupby(keys, observed=True)[step["sum"]].sum().reset_index()
+    summed: pd.DataFrame = data.groupby(keys, observed=True)[step["sum"]].sum().reset_index()
+    return summed
 
 
 def _note_unmatched(data: pd.DataFrame, joined: pd.DataFrame, step: Mapping[str, Any], definition: _Definition) -> None:
@@ -361,7 +366,7 @@ def _finish(table: pd.DataFrame) -> pd.DataFrame:
         if dtype == "str":
             table[column] = table[column].astype(object).where(table[column].notna(), None).astype("str")
         else:
-            table[column] = table[column].astype(dtype)
+            table[column] = table[column].astype(float if dtype == "float64" else bool)
     rank = table["level"].map({level: i for i, level in enumerate(LEVELS)})
     sex = table["sex"].map({"Persons": 0, "Male": 1, "Female": 2})
     order = np.lexsort(
