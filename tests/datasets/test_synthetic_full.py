@@ -1,6 +1,6 @@
 """The full-size synthetic BLMK: the totals and gradients stated in the issue.
 
-One generation (about 10-20 s) shared by every test in this module.
+One generation (about 5-10 s) shared by every test in this module.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 
 import blmk_health as bh
 
-from .conftest import emergency_dsr_per_1000, patients_per_gp, readmission_share, sii_life_expectancy
+from .conftest import emergency_dsr_per_1000, patients_per_gp, readmission_share, sii_life_expectancy, table_digest
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +26,16 @@ def test_registered_patients(full: bh.datasets.SyntheticBLMK) -> None:
     assert by_place["E06000042"] == pytest.approx(287_000, rel=0.005)
     assert by_place["E06000055"] + by_place["E06000056"] == pytest.approx(467_000, rel=0.005)
     assert full.population["population"].sum() == 171_623 + 283_606 + 214_109 + 268_607
-    assert 550 <= len(full.lsoas) <= 610
+    assert len(full.lsoas) == 533
+
+
+def test_resident_tables_are_those_of_the_small_copy(
+    full: bh.datasets.SyntheticBLMK, small: bh.datasets.SyntheticBLMK
+) -> None:
+    """Residents, deaths and the survey are generated at full size whatever the scale."""
+    for name in ("lsoas", "population", "deaths", "general_health"):
+        assert table_digest(getattr(full, name)) == table_digest(getattr(small, name)), name
+    assert len(full.patients) == pytest.approx(100 * len(small.patients), rel=1e-3)
 
 
 def test_undiagnosed_hypertension_and_af(full: bh.datasets.SyntheticBLMK) -> None:

@@ -65,13 +65,15 @@ class SyntheticBLMK:
     places, clusters, practices : pandas.DataFrame
         The geography: 4 places (local authorities), 13 GP clusters, 108 practices.
     lsoas : geopandas.GeoDataFrame
-        583 synthetic small areas with IMD decile, population and polygons (EPSG:27700).
+        The 533 real BLMK small areas (LSOA 2011) with their council, real IMD 2019 decile and
+        generalised polygons (EPSG:27700), and their synthetic residents.
     population, deaths : pandas.DataFrame
-        LSOA x sex x 20 age bands: resident population, and deaths over 2016-18.
+        LSOA x sex x 20 age bands: synthetic resident population, and deaths over 2016-18 (full
+        size at every ``scale``).
     general_health : pandas.DataFrame
         Place x sex x 20 age bands: the proportion of survey respondents in good or very good
         general health (``good_health``) and the number of respondents (``respondents``), the survey
-        input of healthy life expectancy.
+        input of healthy life expectancy (full size at every ``scale``).
     patients : pandas.DataFrame
         One row per registered patient, with true and diagnosed conditions, frailty and risk.
     events : pandas.DataFrame
@@ -169,17 +171,22 @@ def synthetic_blmk(scale: float = 1.0, seed: int = 0) -> SyntheticBLMK:
 
     The tables come from a documented generative model (``docs/synthetic-data.md``): four places
     with their real ONS codes and mid-2018 populations, 13 GP clusters and 108 practices with
-    synthetic codes (``SYN001``...), 583 synthetic small areas tiling a BLMK-shaped region, and
-    one row per registered patient with true and diagnosed conditions, frailty, hospital use and
-    the true probability of an emergency admission. Nothing describes a real person, practice
-    or small area.
+    synthetic codes (``SYN001``...), the 533 real small areas (LSOA 2011) of BLMK with their real
+    boundaries and IMD 2019 deciles (package data; Office for National Statistics and Ordnance
+    Survey data, Open Government Licence v3.0), and one row per registered patient with true and
+    diagnosed conditions, frailty, hospital use and the true probability of an emergency
+    admission. No person, practice, population count or event describes a real one.
 
     Parameters
     ----------
     scale : float, default 1.0
-        Size relative to the real system (1.0: about 984,000 registered patients and 938,000
-        residents). Practices, clusters and small areas keep their number; their populations,
-        list sizes, staff FTE and activity scale. Must lie between 0.001 and 2.0.
+        Size of the patient-level tables relative to the real system (1.0: about 984,000
+        registered patients): patients, events, admissions, registrations, QOF registers,
+        workforce FTE and practice list sizes scale. The resident tables (``population``,
+        ``deaths``, ``general_health`` and the populations of ``lsoas`` and ``places``) are
+        generated at full size (937,945 residents) whatever the ``scale``, so that life
+        expectancy and its deprivation gap have values on a small copy. Places, clusters,
+        practices and small areas keep their number. Must lie between 0.001 and 2.0.
     seed : int, default 0
         Seed of the random generator. The same ``scale`` and ``seed`` give identical tables;
         each table has its own random stream (``numpy.random.SeedSequence.spawn``).
@@ -202,7 +209,9 @@ def synthetic_blmk(scale: float = 1.0, seed: int = 0) -> SyntheticBLMK:
 
     Notes
     -----
-    The full size takes about 10 s and 1 GB on a 2-core machine; ``scale=0.01`` well under a second.
+    The full size takes about 10 s and 1 GB on a 2-core machine; ``scale=0.01`` under a second.
+    For a given ``seed``, ``population``, ``deaths``, ``general_health`` and ``lsoas`` are the same
+    at every ``scale``.
     ``prevalence_rates`` holds the true rates used, so expected-prevalence and risk methods can be
     checked against the truth held in ``patients`` (``*_true`` and ``*_diagnosed`` columns,
     ``emergency_admission_probability`` and ``emergency_admission_next_year``).
@@ -215,8 +224,10 @@ def synthetic_blmk(scale: float = 1.0, seed: int = 0) -> SyntheticBLMK:
     (108, 'SYN001')
     >>> int(data.practices["list_size"].sum()) == len(data.patients)
     True
-    >>> data.lsoas.crs.to_epsg()
-    27700
+    >>> data.lsoas.crs.to_epsg(), len(data.lsoas), data.lsoas["lsoa_code"].iloc[0]
+    (27700, 533, 'E01015693')
+    >>> int(data.population["population"].sum())  # residents: full size at every scale
+    937945
     >>> sorted(data.places["place_name"])
     ['Bedford', 'Central Bedfordshire', 'Luton', 'Milton Keynes']
     """

@@ -36,13 +36,7 @@ class Place:
     name: str
     population_mid2018: int
     registered: int  # registered patients at scale 1
-    n_lsoas: int
     postcode_area: str
-    #: (x, y) of the main town centre, metres, EPSG:27700
-    centre: tuple[float, float]
-    #: fraction of LSOA seeds clustered around the town centre (the rest are uniform in the place)
-    urban_share: float
-    urban_sd: float
     #: GP patients per fully qualified GP FTE (target)
     patients_per_gp: float
     #: relative age structure: (children 0-15, adults 20-44, older 65+) multipliers
@@ -57,11 +51,7 @@ PLACES: tuple[Place, ...] = (
         "Bedford",
         171_623,
         176_061,
-        107,
         "ZZ1",
-        (505_000.0, 249_800.0),
-        0.55,
-        2_300.0,
         2_240.0,
         (1.02, 1.0, 0.98),
     ),
@@ -70,11 +60,7 @@ PLACES: tuple[Place, ...] = (
         "Central Bedfordshire",
         283_606,
         290_939,
-        176,
         "ZZ2",
-        (503_000.0, 233_000.0),
-        0.15,
-        3_000.0,
         2_240.0,
         (0.98, 0.95, 1.10),
     ),
@@ -83,11 +69,7 @@ PLACES: tuple[Place, ...] = (
         "Luton",
         214_109,
         230_000,
-        133,
         "ZZ3",
-        (509_000.0, 222_000.0),
-        0.65,
-        1_400.0,
         2_800.0,
         (1.18, 1.10, 0.72),
     ),
@@ -96,80 +78,21 @@ PLACES: tuple[Place, ...] = (
         "Milton Keynes",
         268_607,
         287_000,
-        167,
         "ZZ4",
-        (485_500.0, 238_500.0),
-        0.65,
-        2_800.0,
         2_240.0,
         (1.12, 1.05, 0.80),
     ),
 )
 
 #: Counts of LSOAs in each IMD 2019 national decile (1 = most deprived) in the real BLMK LSOA11s,
-#: from ``shared/data/blmk/imd2019_decile_BLMK_lsoa11.csv``; the synthetic LSOAs of a place are given
-#: the same decile mix, rescaled to the synthetic count.
+#: from ``shared/data/blmk/imd2019_decile_BLMK_lsoa11.csv`` (the deciles of the package data
+#: ``blmk_health/datasets/data/blmk_lsoa11.parquet``; a test checks they agree). They weight the true
+#: proportions in good health of each place (``general_health``).
 IMD_DECILE_MIX: dict[str, tuple[int, ...]] = {
     "E06000055": (4, 10, 11, 12, 10, 10, 14, 13, 10, 9),
     "E06000056": (0, 3, 10, 7, 11, 14, 23, 15, 42, 32),
     "E06000032": (4, 29, 18, 18, 21, 7, 9, 10, 5, 0),
     "E06000042": (8, 10, 10, 15, 13, 17, 22, 29, 18, 10),
-}
-
-#: Rough outline of BLMK in British National Grid metres (x, y): a synthetic shape near the real
-#: location, not a real boundary.
-REGION_OUTLINE: tuple[tuple[float, float], ...] = (
-    (474_000.0, 236_000.0),
-    (479_000.0, 227_000.0),
-    (489_000.0, 220_000.0),
-    (497_000.0, 213_500.0),
-    (507_000.0, 212_500.0),
-    (516_000.0, 215_000.0),
-    (522_000.0, 223_000.0),
-    (527_000.0, 233_000.0),
-    (528_500.0, 243_000.0),
-    (525_000.0, 253_000.0),
-    (519_000.0, 262_000.0),
-    (509_000.0, 270_000.0),
-    (498_000.0, 269_500.0),
-    (490_000.0, 262_000.0),
-    (483_000.0, 253_000.0),
-    (476_000.0, 245_000.0),
-)
-
-#: Hand-drawn place outlines in which each place's LSOA seeds are drawn (Central Bedfordshire takes
-#: the rest of the region). The final place boundaries are the unions of the LSOA Voronoi cells.
-PLACE_SEED_OUTLINES: dict[str, tuple[tuple[float, float], ...]] = {
-    "E06000055": (
-        (489_500.0, 251_500.0),
-        (495_000.0, 245_500.0),
-        (502_000.0, 244_500.0),
-        (510_000.0, 244_000.0),
-        (516_000.0, 247_000.0),
-        (532_000.0, 250_000.0),
-        (532_000.0, 276_000.0),
-        (484_000.0, 276_000.0),
-    ),
-    "E06000032": (
-        (505_500.0, 219_500.0),
-        (508_000.0, 218_000.0),
-        (511_500.0, 218_500.0),
-        (513_000.0, 222_000.0),
-        (511_800.0, 225_500.0),
-        (508_500.0, 226_200.0),
-        (506_000.0, 224_500.0),
-    ),
-    "E06000042": (
-        (468_000.0, 240_000.0),
-        (478_000.0, 226_000.0),
-        (487_000.0, 227_500.0),
-        (492_500.0, 231_000.0),
-        (494_000.0, 238_000.0),
-        (492_500.0, 244_500.0),
-        (489_000.0, 251_000.0),
-        (480_000.0, 254_000.0),
-        (468_000.0, 250_000.0),
-    ),
 }
 
 
@@ -190,8 +113,8 @@ CLUSTERS: tuple[Cluster, ...] = (
     Cluster("SYNC04", "West Mid Beds", "E06000056", 6, (503_000.0, 236_500.0), 3_000.0),
     Cluster("SYNC05", "Leighton Buzzard", "E06000056", 4, (492_500.0, 225_500.0), 1_500.0),
     Cluster("SYNC06", "Medics United", "E06000032", 5, (507_000.0, 224_500.0), 900.0),
-    Cluster("SYNC07", "Larkside", "E06000032", 8, (507_000.0, 220_000.0), 900.0),
-    Cluster("SYNC08", "South East Luton", "E06000032", 7, (511_500.0, 220_000.0), 900.0),
+    Cluster("SYNC07", "Larkside", "E06000032", 8, (507_500.0, 221_500.0), 900.0),
+    Cluster("SYNC08", "South East Luton", "E06000032", 7, (511_000.0, 221_500.0), 900.0),
     Cluster("SYNC09", "Kingsway", "E06000032", 8, (511_000.0, 224_500.0), 900.0),
     Cluster("SYNC10", "Milton Keynes North", "E06000042", 7, (485_500.0, 244_000.0), 2_000.0),
     Cluster("SYNC11", "Milton Keynes East", "E06000042", 7, (490_000.0, 238_000.0), 2_000.0),

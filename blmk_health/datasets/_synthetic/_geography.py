@@ -1,4 +1,4 @@
-"""Places, clusters, practices and small areas (with polygons) of the synthetic BLMK."""
+"""Places, clusters, practices and small areas of the synthetic BLMK: synthetic practices on the real small areas."""
 
 from __future__ import annotations
 
@@ -9,17 +9,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from blmk_health.datasets._small_areas import SmallAreas, lsoa11
 from blmk_health.datasets._synthetic import _constants as par
 from blmk_health.datasets._synthetic._tables import SEXES, as_text
 
-#: Points towards which deprivation rises in each place (town centres; Dunstable/Houghton Regis in
-#: Central Bedfordshire; Bletchley side of central Milton Keynes).
-_DEPRIVATION_POLES = {
-    "E06000055": (505_000.0, 249_500.0),
-    "E06000056": (502_000.0, 223_500.0),
-    "E06000032": (509_000.0, 222_000.0),
-    "E06000042": (486_500.0, 235_000.0),
-}
 _CRS = "EPSG:27700"
 _INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # letters allowed in the inward code of a UK postcode
 _PLACE_CODES = np.array([p.code for p in par.PLACES])
@@ -35,7 +28,7 @@ class Geography:
     lsoas: Any  # geopandas.GeoDataFrame
     population: pd.DataFrame
     lsoa_place: np.ndarray  # place index of each LSOA
-    lsoa_xy: np.ndarray  # (n, 2) seed point of each LSOA (inside its polygon)
+    lsoa_xy: np.ndarray  # (n, 2) a point inside each LSOA (its representative point)
     lsoa_decile: np.ndarray
     lsoa_local_rank: np.ndarray  # (rank + 0.5) / n within place, 0 = most deprived
     lsoa_cell_share: np.ndarray  # (n, 2, 20) expected share of the LSOA population by sex and band
@@ -57,89 +50,37 @@ class Geography:
         return codes
 
 
-def _sample_in(
-    rng: np.random.Generator, polygon: Any, n: int, centre: tuple[float, float] | None, sd: float
-) -> np.ndarray:
-    """n points inside ``polygon``: Gaussian around ``centre`` (if given) or uniform on its bounds."""
+def _neighbour_deciles(areas: SmallAreas) -> np.ndarray:
+    """Mean national IMD decile of each LSOA's neighbours (the LSOAs its polygon touches)."""
     import shapely
 
-    minx, miny, maxx, maxy = polygon.bounds
-    out: list[np.ndarray] = []
-    have = 0
-    while have < n:
-        m = max(4 * (n - have), 16)
-        if centre is None:
-            pts = np.column_stack([rng.uniform(minx, maxx, m), rng.uniform(miny, maxy, m)])
-        else:
-            pts = rng.normal(loc=centre, scale=sd, size=(m, 2))
-        pts = pts[shapely.contains_xy(polygon, pts[:, 0], pts[:, 1])]
-        out.append(pts)
-        have += len(pts)
-    return np.concatenate(out)[:n]
-
-
-def _largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
-    """Integers proportional to ``weights`` that add up to ``total`` exactly."""
-    raw = total * weights / weights.sum()
-    base: np.ndarray = np.floor(raw).astype(np.int64)
-    short = total - int(base.sum())
-    if short:
-        base[np.argsort(-(raw - base), kind="stable")[:short]] += 1
-    return base
-
-
-def _seeds(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, Any]:
-    import shapely
-
-    region = shapely.Polygon(par.REGION_OUTLINE)
-    outlines = {code: shapely.Polygon(pts).intersection(region) for code, pts in par.PLACE_SEED_OUTLINES.items()}
-    rest = region.difference(shapely.union_all(list(outlines.values())))
-    xy: list[np.ndarray] = []
-    owner: list[np.ndarray] = []
-    for p, place in enumerate(par.PLACES):
-        poly = outlines.get(place.code, rest)
-        n_urban = round(place.n_lsoas * place.urban_share)
-        pts = np.concatenate(
-            [
-                _sample_in(rng, poly, n_urban, place.centre, place.urban_sd),
-                _sample_in(rng, poly, place.n_lsoas - n_urban, None, 0.0),
-            ]
-        )
-        xy.append(pts)
-        owner.append(np.full(len(pts), p))
-    return np.concatenate(xy), np.concatenate(owner), region
-
-
-def _tessellate(xy: np.ndarray, region: Any) -> np.ndarray:
-    """Voronoi cells of the seed points, clipped to the region, in the order of the points."""
-    import shapely
-
-    cells = shapely.voronoi_polygons(shapely.MultiPoint(xy), extend_to=region, ordered=True)
-    parts = np.asarray(shapely.get_parts(cells))
-    clipped = shapely.intersection(parts, region)
-    out: np.ndarray = np.asarray(shapely.make_valid(clipped))
+    left, right = shapely.STRtree(areas.geometry).query(areas.geometry, predicate="intersects")
+    keep = left != right
+    n = len(areas)
+    sums = np.bincount(left[keep], weights=areas.imd_decile[right[keep]], minlength=n)
+    counts = np.bincount(left[keep], minlength=n)
+    out: np.ndarray = np.divide(sums, counts, out=areas.imd_decile.astype(np.float64), where=counts > 0)
     return out
 
 
-def _deprivation(rng: np.random.Generator, xy: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, ...]:
-    n = len(xy)
-    decile = np.zeros(n, dtype=np.int64)
-    local_rank = np.zeros(n)
-    local_decile = np.zeros(n, dtype=np.int64)
-    for p, place in enumerate(par.PLACES):
+def _local_ranking(areas: SmallAreas, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Local deprivation rank (``(rank + 0.5) / n``, 0 = most deprived) and local decile of each LSOA.
+
+    The published IMD 2019 gives deciles, not scores, so a synthetic order within each national decile
+    stands in for the score: LSOAs whose neighbours are more deprived come first, then LSOA code order.
+    It does not depend on the seed. Local deciles have equal numbers of LSOAs within each place.
+    """
+    neighbours = _neighbour_deciles(areas)
+    local_rank = np.zeros(len(areas))
+    local_decile = np.zeros(len(areas), dtype=np.int64)
+    for p in range(len(par.PLACES)):
         idx = np.flatnonzero(owner == p)
-        pole = np.array(_DEPRIVATION_POLES[place.code])
-        dist = np.hypot(*(xy[idx] - pole).T)
-        score = -dist / np.median(dist) + rng.normal(0.0, 0.45, len(idx))  # high = deprived
-        order = np.argsort(-score, kind="stable")  # most deprived first
-        mix = np.array(par.IMD_DECILE_MIX[place.code], dtype=np.float64)
-        counts = _largest_remainder(len(idx), mix)
-        decile[idx[order]] = np.repeat(np.arange(1, 11), counts)
+        order = np.lexsort((idx, neighbours[idx], areas.imd_decile[idx]))  # most deprived first
         ranks = np.empty(len(idx))
         ranks[order] = np.arange(len(idx))
         local_rank[idx] = (ranks + 0.5) / len(idx)
         local_decile[idx] = np.floor(ranks * 10 / len(idx)).astype(np.int64) + 1
-    return decile, local_rank, local_decile
+    return local_rank, local_decile
 
 
 def _age_shares(rng: np.random.Generator, owner: np.ndarray, local_rank: np.ndarray) -> np.ndarray:
@@ -159,27 +100,29 @@ def _age_shares(rng: np.random.Generator, owner: np.ndarray, local_rank: np.ndar
 
 
 def build_geography(rng: np.random.Generator, scale: float) -> Geography:
-    """Small areas (seeds, polygons, deprivation, residents), then practices and clusters, then places.
+    """The real small areas (local deprivation order, residents), then practices and clusters, then places.
 
-    The stages draw from ``rng`` in this order, which fixes the data for a given seed.
+    The stages draw from ``rng`` in this order, which fixes the data for a given seed. Everything but the
+    list sizes (the last draw) is the same at every ``scale``: the residents are generated at full size.
     """
-    xy, owner, region = _seeds(rng)
-    cells = _tessellate(xy, region)
-    decile, local_rank, local_decile = _deprivation(rng, xy, owner)
+    areas = lsoa11()
+    owner = np.array([_PLACE_INDEX[code] for code in areas.place_code], dtype=np.int64)
+    xy = _points_inside(areas.geometry)
+    local_rank, local_decile = _local_ranking(areas, owner)
     cell_share = _age_shares(rng, owner, local_rank)
-    pop = _residents(rng, scale, owner, cell_share)
-    sites = _practice_sites(rng, xy, owner, cells)
+    pop = _residents(rng, owner, cell_share)
+    sites = _practice_sites(rng, xy, owner, areas.geometry)
+    open_dates = _open_dates(rng, len(sites.place))
     practice_list = _list_sizes(rng, scale, sites.place)
-    open_dates = _open_dates(rng, len(practice_list))
     return Geography(
         places=_place_table(owner, pop, sites.place, practice_list),
         clusters=_cluster_table(sites.cluster, practice_list),
         practices=_practice_table(sites, practice_list, open_dates),
-        lsoas=_lsoa_table(owner, cells, decile, local_decile, pop),
-        population=_population_table(owner, decile, pop),
+        lsoas=_lsoa_table(areas, owner, local_decile, pop),
+        population=_population_table(areas, pop),
         lsoa_place=owner,
         lsoa_xy=xy,
-        lsoa_decile=decile,
+        lsoa_decile=areas.imd_decile,
         lsoa_local_rank=local_rank,
         lsoa_cell_share=cell_share,
         lsoa_pop=pop,
@@ -189,59 +132,56 @@ def build_geography(rng: np.random.Generator, scale: float) -> Geography:
     )
 
 
-def _residents(rng: np.random.Generator, scale: float, owner: np.ndarray, cell_share: np.ndarray) -> np.ndarray:
-    """(n, 2, 20) residents of each LSOA by sex and band: each place's mid-2018 population shared out
-    multinomially by the LSOAs' sizes (lognormal) and age-sex structures."""
+def _points_inside(geometry: np.ndarray) -> np.ndarray:
+    """(n, 2) coordinates of a point inside each geometry (GEOS's point on surface)."""
+    import shapely
+
+    out: np.ndarray = shapely.get_coordinates(shapely.point_on_surface(geometry))
+    return out
+
+
+def _residents(rng: np.random.Generator, owner: np.ndarray, cell_share: np.ndarray) -> np.ndarray:
+    """(n, 2, 20) residents of each LSOA by sex and band, at full size whatever the ``scale``: each place's
+    mid-2018 population shared out multinomially by the LSOAs' sizes (lognormal) and age-sex structures."""
     size = rng.lognormal(0.0, 0.15, len(owner))
     pop = np.zeros((len(owner), 2, 20), dtype=np.int64)
     for p, place in enumerate(par.PLACES):
         idx = np.flatnonzero(owner == p)
         w = (size[idx, None, None] * cell_share[idx]).ravel()
-        pop[idx] = rng.multinomial(round(place.population_mid2018 * scale), w / w.sum()).reshape(len(idx), 2, 20)
+        pop[idx] = rng.multinomial(place.population_mid2018, w / w.sum()).reshape(len(idx), 2, 20)
     return pop
 
 
-def _lsoa_codes(n: int) -> list[str]:
-    return [f"SYNL{i + 1:04d}" for i in range(n)]
-
-
-def _lsoa_table(
-    owner: np.ndarray, cells: np.ndarray, decile: np.ndarray, local_decile: np.ndarray, pop: np.ndarray
-) -> Any:
-    """The small areas with their polygons (a GeoDataFrame), named after their place and numbered within it."""
+def _lsoa_table(areas: SmallAreas, owner: np.ndarray, local_decile: np.ndarray, pop: np.ndarray) -> Any:
+    """The real small areas with their polygons and deciles and the synthetic residents (a GeoDataFrame)."""
     import geopandas as gpd
 
-    counters = np.zeros(len(par.PLACES), dtype=np.int64)
-    names = []
-    for o in owner:
-        counters[o] += 1
-        names.append(f"Synthetic {par.PLACES[o].name} {counters[o]:03d}")
     totals = pop.sum(axis=2)
     return gpd.GeoDataFrame(
         {
-            "lsoa_code": pd.array(_lsoa_codes(len(owner)), dtype="str"),
-            "lsoa_name": pd.array(names, dtype="str"),
+            "lsoa_code": pd.array(areas.code, dtype="str"),
+            "lsoa_name": pd.array(areas.name, dtype="str"),
             "place_code": pd.array(_PLACE_CODES[owner], dtype="str"),
             "place_name": pd.array(_PLACE_NAMES[owner], dtype="str"),
-            "imd_decile": decile.astype(np.int64),
+            "imd_decile": areas.imd_decile.astype(np.int64),
             "imd_local_decile": local_decile,
             "population": totals.sum(axis=1),
             "population_male": totals[:, 0],
             "population_female": totals[:, 1],
         },
-        geometry=gpd.GeoSeries(cells, crs=_CRS),
+        geometry=gpd.GeoSeries(np.array(areas.geometry), crs=_CRS),
     )
 
 
-def _population_table(owner: np.ndarray, decile: np.ndarray, pop: np.ndarray) -> pd.DataFrame:
+def _population_table(areas: SmallAreas, pop: np.ndarray) -> pd.DataFrame:
     """Residents by LSOA, sex and age band (long layout)."""
-    n_lsoa = len(owner)
-    lsoa_codes = _lsoa_codes(n_lsoa)
+    n_lsoa = len(areas)
+    lsoa_codes = [str(code) for code in areas.code]
     return pd.DataFrame(
         {
             "lsoa_code": pd.Categorical(np.repeat(lsoa_codes, 40), categories=lsoa_codes),
-            "place_code": pd.array(np.repeat(_PLACE_CODES[owner], 40), dtype="str"),
-            "imd_decile": np.repeat(decile, 40),
+            "place_code": pd.array(np.repeat(areas.place_code, 40), dtype="str"),
+            "imd_decile": np.repeat(areas.imd_decile, 40),
             "sex": pd.Categorical(np.tile(np.repeat(SEXES, 20), n_lsoa), categories=list(SEXES)),
             "age_band": pd.Categorical(np.tile(par.BAND_LABELS, 2 * n_lsoa), categories=list(par.BAND_LABELS)),
             "start_age": np.tile(par.BAND_STARTS, 2 * n_lsoa),
@@ -260,7 +200,8 @@ class _Sites:
 
 
 def _practice_sites(rng: np.random.Generator, lsoa_xy: np.ndarray, owner: np.ndarray, cells: np.ndarray) -> _Sites:
-    """Practices scattered around their cluster's centre, each inside an LSOA of the cluster's place."""
+    """Practices scattered around their cluster's centre, each inside an LSOA of the cluster's place
+    (a practice that falls outside is moved to the nearest LSOA point of the place)."""
     import shapely
 
     pr_place: list[int] = []
@@ -272,7 +213,7 @@ def _practice_sites(rng: np.random.Generator, lsoa_xy: np.ndarray, owner: np.nda
         inside = np.zeros(len(pts), dtype=bool)
         for cell in cells[owner == p]:
             inside |= shapely.contains_xy(cell, pts[:, 0], pts[:, 1])
-        if not inside.all():  # move stray practices to the nearest LSOA seed of the place
+        if not inside.all():
             seeds = lsoa_xy[owner == p]
             for j in np.flatnonzero(~inside):
                 pts[j] = seeds[np.argmin(np.hypot(*(seeds - pts[j]).T))]
