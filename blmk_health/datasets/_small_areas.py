@@ -12,17 +12,21 @@ from importlib import resources
 
 import numpy as np
 
-__all__ = ["DATA_FILE", "NOTICE_FILE", "SmallAreas", "lsoa11"]
+__all__ = ["ATTRIBUTION", "BOUNDARY_ATTRIBUTION", "DATA_FILE", "IMD_ATTRIBUTION", "NOTICE_FILE", "SmallAreas", "lsoa11"]
 
 #: The package file of the small areas, and its licence and attribution, relative to this package.
 DATA_FILE = "data/blmk_lsoa11.parquet"
 NOTICE_FILE = "data/NOTICE.md"
-#: Attribution to print wherever the areas are shown (maps, reports).
-ATTRIBUTION = (
+#: Attribution to print wherever the boundaries are shown (maps, reports) ...
+BOUNDARY_ATTRIBUTION = (
     "Source: Office for National Statistics licensed under the Open Government Licence v.3.0; Contains OS data "
-    "© Crown copyright and database right 2011. IMD: English Indices of Deprivation 2019, Ministry of Housing, "
-    "Communities and Local Government, OGL v3."
+    "© Crown copyright and database right 2011."
 )
+#: ... and wherever the deprivation deciles are.
+IMD_ATTRIBUTION = (
+    "IMD: English Indices of Deprivation 2019, Ministry of Housing, Communities and Local Government, OGL v3."
+)
+ATTRIBUTION = f"{BOUNDARY_ATTRIBUTION} {IMD_ATTRIBUTION}"
 
 
 @dataclass(frozen=True)

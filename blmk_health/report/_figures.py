@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from blmk_health._frames import to_pandas
+from blmk_health.datasets import BOUNDARY_ATTRIBUTION, IMD_ATTRIBUTION
 from blmk_health.errors import SchemaError
 from blmk_health.geo import Hierarchy, choropleth, cluster_boundaries, dissolve_areas
 from blmk_health.indicators import sii
@@ -71,12 +72,9 @@ LE_COLOUR, HLE_COLOUR = "#3b528b", "#35b779"
 BENCHMARK_COLOUR, NOTE_COLOUR, EDGE_COLOUR = "#222222", "#595959", "#4d4d4d"
 FIGURE_WIDTH = 7.0
 #: The attribution of the small-area boundaries (ONS / OS, OGL), printed under every map.
-BOUNDARY_SOURCE = (
-    "Source: Office for National Statistics licensed under the Open Government Licence v.3.0. Contains OS data "
-    "© Crown copyright and database right 2011."
-)
+BOUNDARY_SOURCE = BOUNDARY_ATTRIBUTION
 #: ... and of the deprivation deciles, under the deprivation map.
-IMD_SOURCE = f"{BOUNDARY_SOURCE} IMD: English Indices of Deprivation 2019 (MHCLG), OGL v3."
+IMD_SOURCE = f"{BOUNDARY_SOURCE} {IMD_ATTRIBUTION}"
 #: The columns of the tidy indicator table the charts read.
 TIDY_COLUMNS = (
     "indicator_id",
