@@ -3,7 +3,8 @@
 Tests that read the reference data in ``../shared/data`` (golden files of PHEindicatormethods and real
 BLMK files) skip with a clear reason where that folder is absent, as it is for someone who installed
 the package from PyPI, but fail under CI (``CI`` set to ``true``, ``1``, ``yes``, ...), since CI always
-has it. The same holds for optional libraries and for Java, which Spark needs.
+has it. The same holds for optional libraries, for Java, which Spark needs, and for Chromium, which the
+browser tests need (``chromium``).
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ from typing import Any
 import pytest
 
 from tests.helpers import (
+    CHROMIUM_ARGS,
     FRAME_BACKENDS,
     Backend,
+    Chromium,
     frame_backend,
+    require_chromium,
     require_java,
     require_module,
     skip_or_fail,
@@ -91,3 +95,31 @@ def backend(request: pytest.FixtureRequest) -> Backend:
     if request.param == "spark":
         return spark_backend(request.getfixturevalue("spark_session"))
     return frame_backend(request.param)
+
+
+@pytest.fixture(scope="module")
+def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chromium]:
+    """Headless Chromium (Debian's ``/usr/bin/chromium``, or ``$BLMK_CHROMIUM``) driven by Playwright,
+    with a new empty profile; skips (fails under CI) where no Chromium is installed.
+
+    ``chromium.open(path)`` returns a :class:`tests.helpers.PageVisit`: the console errors, uncaught
+    exceptions and requests of the page, and each ``<img>`` as shown. Playwright downloads no browser
+    here: it drives the installed one. Module-scoped, so that Playwright's event loop is closed before
+    other modules' tests run.
+    """
+    executable = require_chromium()
+    sync_api = require_module("playwright.sync_api", "the browser tests drive Chromium with Playwright (test extra)")
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    screenshots = tmp_path_factory.mktemp("screenshots")
+    with sync_api.sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=executable,
+            headless=True,
+            args=list(CHROMIUM_ARGS),
+            viewport={"width": 1280, "height": 900},
+        )
+        try:
+            yield Chromium(context, screenshots)
+        finally:
+            context.close()

@@ -198,7 +198,9 @@ def _expected_recorded_prevalence(code: str) -> Callable[[bh.datasets.SyntheticB
         rows = qof[(qof["group_code"] == code) & (qof["patient_list_type"] == "TOTAL")]
         rows = rows.merge(synthetic.practices[["practice_code", "cluster_code", "place_code", "icb_code"]])
         sums = rows.groupby(key)[["register", "practice_list_size"]].sum().reset_index()
-        result: pd.DataFrame = bh.indicators.proportion(sums, "register", "practice_list_size", by=[key], multiplier=100)
+        result: pd.DataFrame = bh.indicators.proportion(
+            sums, "register", "practice_list_size", by=[key], multiplier=100
+        )
         return result
 
     return expected

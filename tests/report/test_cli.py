@@ -25,7 +25,9 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_writes_the_page_and_the_tidy_table(report: Path) -> None:
-    assert sorted(p.name for p in report.iterdir()) == sorted([MARKER, "indicators.csv", "indicators.parquet", "index.html"])
+    assert sorted(p.name for p in report.iterdir()) == sorted(
+        [MARKER, "indicators.csv", "indicators.parquet", "index.html"]
+    )
     page = (report / "index.html").read_text(encoding="utf-8")
     for section in SECTIONS:
         assert f'id="{section}"' in page, section
