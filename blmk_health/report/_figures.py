@@ -43,6 +43,7 @@ from blmk_health.datasets import BOUNDARY_ATTRIBUTION, IMD_ATTRIBUTION
 from blmk_health.errors import SchemaError
 from blmk_health.geo import Hierarchy, choropleth, cluster_boundaries, dissolve_areas
 from blmk_health.indicators import sii
+from blmk_health.report._compute import INDICATOR_COLUMNS
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -76,20 +77,7 @@ BOUNDARY_SOURCE = BOUNDARY_ATTRIBUTION
 #: ... and of the deprivation deciles, under the deprivation map.
 IMD_SOURCE = f"{BOUNDARY_SOURCE} {IMD_ATTRIBUTION}"
 #: The columns of the tidy indicator table the charts read.
-TIDY_COLUMNS = (
-    "indicator_id",
-    "indicator_name",
-    "level",
-    "area_code",
-    "area_name",
-    "period",
-    "sex",
-    "value",
-    "lower",
-    "upper",
-    "unit",
-    "status",
-)
+TIDY_COLUMNS = tuple(c for c in INDICATOR_COLUMNS if c not in ("confidence", "numerator", "denominator", "method"))
 _STYLE: Any = {
     "font.family": "DejaVu Sans",
     "font.size": 9,

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from blmk_health.errors import InputError, SchemaError
+from blmk_health.report._compute import INDICATOR_COLUMNS
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -215,13 +216,9 @@ def _format_number(value: Any, digits: int = 1) -> str:
 
 
 def _format_count(value: Any) -> str:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return "-"
-    if not np.isfinite(number):
-        return "-"
-    return f"{number:,.0f}" if number == round(number) else f"{number:,.1f}"
+    """A count: whole numbers without decimals, ``-`` when missing."""
+    text = _format_number(value, 1)
+    return text.removesuffix(".0")
 
 
 def _limits(lower: Any, upper: Any, digits: int = 1) -> str:
@@ -272,21 +269,7 @@ def indicator_table(
     SchemaError
         A column of the tidy table is missing.
     """
-    needed = (
-        "indicator_id",
-        "indicator_name",
-        "level",
-        "area_name",
-        "period",
-        "sex",
-        "value",
-        "lower",
-        "upper",
-        "numerator",
-        "denominator",
-        "unit",
-        "status",
-    )
+    needed = [c for c in INDICATOR_COLUMNS if c not in ("area_code", "confidence", "method", "suppressed")]
     missing = [c for c in needed if c not in table.columns]
     if missing:
         msg = f"table: column(s) {missing!r} of the tidy indicator table not found"

@@ -23,25 +23,7 @@ from blmk_health.report import _figures as figures
 LUTON, MK, BEDFORD, CBEDS = "E06000032", "E06000042", "E06000055", "E06000056"
 PLACES = {BEDFORD: "Bedford", CBEDS: "Central Bedfordshire", LUTON: "Luton", MK: "Milton Keynes"}
 ICB = "Bedfordshire, Luton and Milton Keynes"
-TIDY_COLUMNS = [
-    "indicator_id",
-    "indicator_name",
-    "level",
-    "area_code",
-    "area_name",
-    "period",
-    "sex",
-    "value",
-    "lower",
-    "upper",
-    "confidence",
-    "numerator",
-    "denominator",
-    "unit",
-    "method",
-    "status",
-    "suppressed",
-]
+TIDY_COLUMNS = list(bh.report.INDICATOR_COLUMNS)
 
 
 # ----------------------------------------------------------------------------------------------- helpers
