@@ -14,7 +14,10 @@ definition at one level like this:
    plus the level's code column;
 3. merge ``level_overrides[level]`` over ``columns`` and ``options``, and put the level's code
    column (:data:`LEVEL_COLUMNS`) first in ``columns["by"]``;
-4. call ``function(table, **columns, **options)``.
+4. call ``function(table, **columns, **options, **tables)``, where ``tables`` passes other input
+   tables (filtered when the definition says so) as arguments;
+5. read the value, limits and counts from the output's ``value``, ``lowercl``, ``uppercl`` (and the
+   function's count columns), or from the columns ``output`` names.
 
 :func:`validate_entry` checks every field; :func:`catalogue` returns them all as one table.
 """
@@ -42,6 +45,7 @@ __all__ = [
     "INPUT_TABLES",
     "LEVEL_COLUMNS",
     "OPTIONAL_FIELDS",
+    "OUTPUT_KEYS",
     "catalogue",
     "indicator_functions",
     "load_entry",
@@ -101,6 +105,8 @@ FIELDS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "options": (dict, "the other keyword arguments of the function"),
     "geography_levels": (list, f"levels it is published at, from {GEOGRAPHY_LEVELS}"),
     "level_overrides": (dict, "per level, keyword arguments that replace those of columns or options"),
+    "tables": (dict, "other tables the function takes, by argument: an input table's name, or {table, filter}"),
+    "output": (dict, "which output columns hold the value, lower, upper, numerator and denominator"),
     "source": (str, "data source(s)"),
     "references": (list, "citations / URLs of the official definition"),
     "authored_by": (str, "who wrote the definition"),
@@ -110,7 +116,10 @@ FIELDS: dict[str, tuple[type | tuple[type, ...], str]] = {
 }
 
 #: Optional fields and their value when left out.
-OPTIONAL_FIELDS: dict[str, Any] = {"prepare": [], "level_overrides": {}}
+OPTIONAL_FIELDS: dict[str, Any] = {"prepare": [], "level_overrides": {}, "tables": {}, "output": {}}
+
+#: The columns of the report's tidy table that ``output`` may map to output columns of the function.
+OUTPUT_KEYS = ("value", "lower", "upper", "numerator", "denominator")
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _JOIN_KEYS = ("join", "on", "columns")
@@ -264,6 +273,9 @@ def _check_inputs(entry: Mapping[str, Any]) -> list[str]:
         problems += _check_step(step, f"prepare step {number}", inputs)
         if isinstance(step, Mapping) and isinstance(step.get("join"), str):
             joined.add(step["join"])
+    tables = entry.get("tables")
+    if isinstance(tables, Mapping):
+        joined |= {t.get("table") if isinstance(t, Mapping) else t for t in tables.values()}
     unused = [name for name in inputs[1:] if name not in joined]
     if unused:
         problems.append(f"inputs: {', '.join(map(repr, unused))} not joined by any prepare step")
@@ -332,10 +344,41 @@ def _check_call(entry: Mapping[str, Any]) -> list[str]:
         problems.append(f"options: {both} also given in columns")
     if "by" in options:
         problems.append("options: by names columns; give it in columns")
+    tables = entry.get("tables") if isinstance(entry.get("tables"), dict) else {}
+    problems += _check_tables(tables, entry.get("inputs"))
+    problems += _check_output(entry.get("output"))
     functions = indicator_functions()
     if name not in functions:
         return [*problems, f"function: {name!r} is not one of {', '.join(sorted(functions))}"]
-    return problems + _check_signature(name, functions[name], {**columns, **options})
+    return problems + _check_signature(name, functions[name], {**columns, **options, **tables})
+
+
+def _check_tables(tables: Mapping[str, Any], inputs: Any) -> list[str]:
+    """Table arguments: each names an input table (with an optional filter)."""
+    problems = []
+    known = inputs if isinstance(inputs, list) else []
+    for argument, spec in tables.items():
+        where = f"tables: {argument}"
+        table = spec.get("table") if isinstance(spec, Mapping) else spec
+        if isinstance(spec, Mapping) and (set(spec) - {"table", "filter"} or "table" not in spec):
+            problems.append(f"{where}: expected a table name or {{table, filter}}, got keys {sorted(spec)}")
+            continue
+        if not isinstance(table, str) or table not in known:
+            problems.append(f"{where}: {table!r} is not one of the inputs {known}")
+        if isinstance(spec, Mapping) and "filter" in spec:
+            problems += _check_filter(spec["filter"], where)
+    return problems
+
+
+def _check_output(output: Any) -> list[str]:
+    if not isinstance(output, Mapping):
+        return []
+    unknown = sorted(set(output) - set(OUTPUT_KEYS))
+    problems = [f"output: unknown key(s) {unknown}; use {', '.join(OUTPUT_KEYS)}"] if unknown else []
+    bad = [key for key, column in output.items() if not (isinstance(column, str) and column.strip())]
+    if bad:
+        problems.append(f"output: {bad} must each name an output column")
+    return problems
 
 
 def _check_columns(columns: Mapping[str, Any]) -> list[str]:

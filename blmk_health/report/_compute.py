@@ -177,24 +177,50 @@ def _rows_of(entry: Mapping[str, Any], level: str, bundle: DataBundle, notes: li
     """The rows of one indicator at one level (or one "skipped" row saying why there are none)."""
     definition = _Definition(entry, level, notes)
     try:
-        data = _prepared(definition, bundle)
-        result = _call(definition, data)
+        return _tidy(definition, _result(definition, bundle.tables, bundle.skipped), bundle)
     except _SkipError as why:
         return _skipped(entry, level, bundle, str(why))
-    return _tidy(definition, result, bundle)
 
 
-def _prepared(definition: _Definition, bundle: DataBundle) -> pd.DataFrame:
+def definition_result(entry: Mapping[str, Any], tables: Mapping[str, Any], level: str) -> pd.DataFrame:
+    """The output of a definition's function at one level, computed from ``tables`` (for tests and tools).
+
+    Raises :class:`InputError` saying why when the tables cannot feed the definition.
+    """
+    try:
+        return _result(_Definition(entry, level, []), tables, {})
+    except _SkipError as why:
+        raise InputError(f"{entry['id']} at the {level} level: {why}") from None
+
+
+def _result(definition: _Definition, tables: Mapping[str, Any], skipped: Mapping[str, str]) -> pd.DataFrame:
+    data = _prepared(definition, tables, skipped)
+    return _call(definition, data, _table_arguments(definition, tables))
+
+
+def _prepared(definition: _Definition, tables: Mapping[str, Any], skipped: Mapping[str, str]) -> pd.DataFrame:
     """The first input after the definition's prepare steps (filter, join, sum), for one level."""
     entry = definition.entry
-    missing = [name for name in entry["inputs"] if name not in bundle.tables]
+    missing = [name for name in entry["inputs"] if name not in tables]
     if missing:
-        reasons = "; ".join(f"{name}: {bundle.skipped.get(name, 'not in the data')}" for name in missing)
+        reasons = "; ".join(f"{name}: {skipped.get(name, 'not in the data')}" for name in missing)
         raise _SkipError(f"the data have no {', '.join(map(repr, missing))} table ({reasons})")
-    data = pd.DataFrame(bundle.tables[entry["inputs"][0]])
+    data = pd.DataFrame(tables[entry["inputs"][0]])
     for step in entry["prepare"]:
-        data = _step(data, step, definition, bundle.tables)
+        data = _step(data, step, definition, tables)
     return data
+
+
+def _table_arguments(definition: _Definition, tables: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
+    """The other tables the function takes (``tables`` of the definition), filtered as it says."""
+    out = {}
+    for argument, spec in dict(definition.entry.get("tables", {})).items():
+        name = spec["table"] if isinstance(spec, Mapping) else spec
+        table = pd.DataFrame(tables[name])
+        if isinstance(spec, Mapping) and "filter" in spec:
+            table = _step(table, {"filter": spec["filter"]}, definition, tables)
+        out[argument] = table
+    return out
 
 
 def _step(
@@ -243,7 +269,7 @@ def _need(data: pd.DataFrame, columns: Iterable[str], definition: _Definition, t
         raise _SkipError(f"{where} has no column(s) {absent} (needed at the {definition.level} level)")
 
 
-def _call(definition: _Definition, data: pd.DataFrame) -> pd.DataFrame:
+def _call(definition: _Definition, data: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """The definition's function on the prepared table; areas the level cannot place are left out."""
     columns, options = definition.arguments()
     names = {c for value in columns.values() for c in ([value] if isinstance(value, str) else value)}
@@ -255,7 +281,7 @@ def _call(definition: _Definition, data: pd.DataFrame) -> pd.DataFrame:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # blank groups say why in `statistic`
         try:
-            result: pd.DataFrame = function(data, **columns, **options)
+            result: pd.DataFrame = function(data, **columns, **options, **tables)
         except BLMKError as err:
             raise _SkipError(f"{definition.entry['function']} refused the data: {err}") from err
     return result
@@ -266,8 +292,13 @@ def _tidy(definition: _Definition, result: pd.DataFrame, bundle: DataBundle) -> 
     entry = definition.entry
     columns, _ = definition.arguments()
     numerator, denominator = (_count_column(name, columns) for name in _COUNTS.get(entry["function"], (None, None)))
+    output = {"value": "value", "lower": "lowercl", "upper": "uppercl", "numerator": numerator}
+    output.update({"denominator": denominator, **dict(entry.get("output", {}))})
+    missing = [column for column in output.values() if column is not None and column not in result]
+    if missing and entry.get("output"):
+        raise _SkipError(f"{entry['function']} gave no column(s) {missing} named in the definition's output")
     n = len(result)
-    value = result["value"].to_numpy(dtype=float, na_value=np.nan)
+    value = _floats(result, output["value"], n)
     statistic = result["statistic"] if "statistic" in result else pd.Series([""] * n)
     reasons = [_reason(text) for text in statistic.astype(object)]
     status = np.where(np.isnan(value), ["blank: " + r for r in reasons], "ok")
@@ -283,11 +314,11 @@ def _tidy(definition: _Definition, result: pd.DataFrame, bundle: DataBundle) -> 
             "period": _period(entry, bundle),
             "sex": _sex(result, columns),
             "value": value,
-            "lower": _floats(result, "lowercl", n),
-            "upper": _floats(result, "uppercl", n),
+            "lower": _floats(result, output["lower"], n),
+            "upper": _floats(result, output["upper"], n),
             "confidence": "95%",
-            "numerator": _floats(result, numerator, n),
-            "denominator": _floats(result, denominator, n),
+            "numerator": _floats(result, output["numerator"], n),
+            "denominator": _floats(result, output["denominator"], n),
             "unit": entry["unit"],
             "method": entry["method"],
             "status": status,

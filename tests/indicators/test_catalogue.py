@@ -5,7 +5,6 @@ The runner here (``run_definition``) is the minimal one the schema promises; the
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import inspect
 import re
@@ -29,6 +28,7 @@ from blmk_health.indicators._catalogue import (
     load_entry,
     validate_entry,
 )
+from blmk_health.report._compute import _Definition, definition_result
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFINITIONS = {row["id"]: row.to_dict() for _, row in bh.indicators.catalogue().iterrows()}
@@ -48,40 +48,17 @@ def synthetic() -> bh.datasets.SyntheticBLMK:
     return bh.datasets.synthetic_blmk(scale=0.05, seed=0)
 
 
-# --- the runner the schema promises ---------------------------------------------------------------
-
-
-def prepare(entry: Mapping[str, Any], tables: Mapping[str, pd.DataFrame], level: str) -> pd.DataFrame:
-    """The first input table after the definition's ``prepare`` steps, for one level."""
-    data = pd.DataFrame(tables[entry["inputs"][0]])
-    for step in entry["prepare"]:
-        if "filter" in step:
-            for column, wanted in step["filter"].items():
-                data = data[data[column].isin(wanted if isinstance(wanted, list) else [wanted])]
-        elif "join" in step:
-            right = pd.DataFrame(tables[step["join"]])[step["on"] + step["columns"]].drop_duplicates()
-            data = data.merge(right, on=step["on"], how="left", validate="many_to_one")
-            assert data[step["columns"]].notna().all().all(), f"rows without a match in {step['join']}"
-        else:
-            keys = [LEVEL_COLUMNS[level], *step["by"]]
-            data = data.groupby(keys, observed=True)[step["sum"]].sum().reset_index()
-    return data
+# --- the runner the schema promises: bh.report's ---------------------------------------------------
 
 
 def call_arguments(entry: Mapping[str, Any], level: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """``columns`` and ``options`` at one level: the overrides merged, the level's code column first in ``by``."""
-    columns, options = copy.deepcopy(dict(entry["columns"])), copy.deepcopy(dict(entry["options"]))
-    for name, value in entry["level_overrides"].get(level, {}).items():
-        (columns if name in columns else options)[name] = value
-    columns["by"] = [LEVEL_COLUMNS[level], *columns.get("by", [])]
-    return columns, options
+    return _Definition(entry, level, []).arguments()
 
 
 def run_definition(entry: Mapping[str, Any], tables: Mapping[str, pd.DataFrame], level: str) -> pd.DataFrame:
-    columns, options = call_arguments(entry, level)
-    function = getattr(bh.indicators, entry["function"])
-    result: pd.DataFrame = function(prepare(entry, tables, level), **columns, **options)
-    return result
+    """The definition's function output at one level, computed from its definition alone."""
+    return definition_result(entry, tables, level)
 
 
 # --- the shipped definitions ----------------------------------------------------------------------
@@ -336,6 +313,8 @@ def good_entry() -> dict[str, Any]:
         "options": {"multiplier": 100_000},
         "geography_levels": ["place", "icb"],
         "level_overrides": {"icb": {"n": "population"}},
+        "tables": {},
+        "output": {},
         "source": "ONS death registrations",
         "references": ["ONS, Deaths registered in England and Wales"],
         "authored_by": "A. Analyst",
@@ -404,6 +383,12 @@ _INVALID: list[tuple[dict[str, Any], str]] = [
     ({"prepare": [{"join": "places", "on": ["place_code"]}]}, "prepare step 1: expected the keys join, on, columns"),
     ({"prepare": [{"group": ["sex"]}]}, "prepare step 1: expected the keys join, on, columns (a join), sum, by"),
     ({"prepare": [{"filter": {}}]}, "prepare step 1: filter: expected a table of column = value"),
+    ({"tables": {"expected": "lsoas"}}, "tables: expected: 'lsoas' is not one of the inputs"),
+    ({"tables": {"expected": {"name": "places"}}}, "tables: expected: expected a table name or {table, filter}"),
+    ({"tables": {"expected": {"table": "places", "filter": {"x": []}}}}, "tables: expected: filter: ['x'] must"),
+    ({"tables": {"wrong_argument": "places"}}, "does not accept the argument(s) wrong_argument"),
+    ({"output": {"colour": "value"}}, "output: unknown key(s) ['colour']"),
+    ({"output": {"value": ""}}, "output: ['value'] must each name an output column"),
     ({"prepare": [{"filter": {"sex": {"a": 1}}}]}, "prepare step 1: filter: ['sex'] must each be a value"),
     ({"prepare": [{"filter": {"sex": []}}]}, "prepare step 1: filter: ['sex'] must each be a value"),
     (
