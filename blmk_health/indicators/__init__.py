@@ -11,6 +11,10 @@ same kind of frame, with the reference package's column names and suppression ru
   and the Sullivan method.
 - :func:`sii`, :func:`le_gap`: slope and relative index of inequality, and the gap in life expectancy
   across deprivation deciles.
+- :func:`patients_per_gp`, :func:`workforce_trajectory`: the GP workforce against the registered list
+  and against its plans.
+- :func:`expected_prevalence`, :func:`prevalence_gap`, :func:`treatment_gap`: expected against
+  recorded prevalence (the undiagnosed), and patients not treated to target.
 - :mod:`~blmk_health.indicators.ci`: the confidence-interval primitives.
 - :func:`catalogue`: the definitions of every indicator the library computes.
 """
@@ -19,6 +23,13 @@ from blmk_health.indicators import ci
 from blmk_health.indicators._catalogue import catalogue
 from blmk_health.indicators._le_gap import le_gap
 from blmk_health.indicators.life_expectancy import healthy_life_expectancy, life_expectancy
+from blmk_health.indicators.primary_care import (
+    expected_prevalence,
+    patients_per_gp,
+    prevalence_gap,
+    treatment_gap,
+    workforce_trajectory,
+)
 from blmk_health.indicators.quantiles import quantiles
 from blmk_health.indicators.rates import crude_rate, mean, proportion
 from blmk_health.indicators.sii import sii
@@ -29,12 +40,17 @@ __all__ = [
     "ci",
     "crude_rate",
     "dsr",
+    "expected_prevalence",
     "healthy_life_expectancy",
     "isr",
     "le_gap",
     "life_expectancy",
     "mean",
+    "patients_per_gp",
+    "prevalence_gap",
     "proportion",
     "quantiles",
     "sii",
+    "treatment_gap",
+    "workforce_trajectory",
 ]

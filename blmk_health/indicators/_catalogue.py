@@ -77,10 +77,12 @@ INPUT_TABLES: dict[str, str] = {
     "events": "primary-care coded events",
     "codelists": "the codes of each condition",
     "registrations": "registered patients by practice, sex and 5-year age group",
-    "workforce": "GP and nurse FTE and headcount by practice and role",
+    "workforce": "GP, nurse, direct patient care and admin FTE and headcount by practice and role (long layout)",
     "qof_registers": "QOF disease registers and list sizes by practice",
     "admissions": "hospital episodes",
     "prevalence_rates": "true and expected prevalence by condition, sex, age band and IMD decile",
+    "qof_achievement": "QOF indicator numerators, denominators and exceptions by practice",
+    "expected_prevalence": "expected cases of a condition by practice, and the population they apply to",
     "general_health": (
         "proportion of survey respondents in good health (good_health) and respondents (respondents) "
         "by place_code, sex and life-table age band (the Annual Population Survey's question)"
@@ -275,7 +277,7 @@ def _check_inputs(entry: Mapping[str, Any]) -> list[str]:
             joined.add(step["join"])
     tables = entry.get("tables")
     if isinstance(tables, Mapping):
-        joined |= {t.get("table") if isinstance(t, Mapping) else t for t in tables.values()}
+        joined |= {str(t.get("table") if isinstance(t, Mapping) else t) for t in tables.values()}
     unused = [name for name in inputs[1:] if name not in joined]
     if unused:
         problems.append(f"inputs: {', '.join(map(repr, unused))} not joined by any prepare step")
@@ -344,7 +346,8 @@ def _check_call(entry: Mapping[str, Any]) -> list[str]:
         problems.append(f"options: {both} also given in columns")
     if "by" in options:
         problems.append("options: by names columns; give it in columns")
-    tables = entry.get("tables") if isinstance(entry.get("tables"), dict) else {}
+    given = entry.get("tables")
+    tables: dict[str, Any] = dict(given) if isinstance(given, dict) else {}
     problems += _check_tables(tables, entry.get("inputs"))
     problems += _check_output(entry.get("output"))
     functions = indicator_functions()

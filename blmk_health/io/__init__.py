@@ -28,12 +28,13 @@ from blmk_health.io._fingertips import read_fingertips
 from blmk_health.io._imd import read_imd
 from blmk_health.io._ods import EPCN, read_epcn, read_epraccur
 from blmk_health.io._ons import read_ons_population
-from blmk_health.io._qof import read_qof_prevalence
+from blmk_health.io._qof import QOF_INDICATORS, read_qof_achievement, read_qof_prevalence
 from blmk_health.io._registrations import read_gp_registrations
 from blmk_health.io._workforce import read_gp_workforce
 
 __all__ = [
     "EPCN",
+    "QOF_INDICATORS",
     "read_boundaries",
     "read_epcn",
     "read_epraccur",
@@ -42,5 +43,6 @@ __all__ = [
     "read_gp_workforce",
     "read_imd",
     "read_ons_population",
+    "read_qof_achievement",
     "read_qof_prevalence",
 ]

@@ -87,12 +87,13 @@ def readmission_share(admissions: pd.DataFrame) -> float:
 
 
 def patients_per_gp(workforce: pd.DataFrame, practices: pd.DataFrame) -> pd.Series:
-    """Registered patients per fully qualified GP FTE (partners, salaried, locums) by place and BLMK."""
+    """Registered patients per fully qualified GP FTE (partners, salaried, locums) by place and BLMK, over
+    the practices that made a workforce return."""
     fq = workforce[
-        (workforce["measure"] == "FTE") & workforce["detailed_staff_role"].isin(["Partner", "Salaried GP", "GP Locum"])
+        (workforce["measure"] == "fte") & workforce["staff_role"].isin(["Partner", "Salaried GP", "GP Locum"])
     ]
     fte = fq.groupby("practice_code")["value"].sum()
-    frame = practices.set_index("practice_code")[["place_name", "list_size"]].join(fte)
+    frame = practices.set_index("practice_code")[["place_name", "list_size"]].join(fte, how="inner")
     by_place = frame.groupby("place_name")[["list_size", "value"]].sum()
     out = by_place["list_size"] / by_place["value"]
     out["BLMK"] = frame["list_size"].sum() / frame["value"].sum()

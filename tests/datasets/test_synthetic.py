@@ -67,7 +67,7 @@ SCHEMAS = {
     "events": ["patient_id", "snomed_code", "date"],
     "codelists": ["condition", "coding_system", "code", "term"],
     "registrations": ["extract_date", "practice_code", "sex", "age_group_5", "number_of_patients"],
-    "workforce": ["practice_code", "practice_name", "staff_group", "detailed_staff_role", "measure", "value"],
+    "workforce": ["extract_date", "practice_code", "practice_name", "staff_group", "staff_role", "measure", "value"],
     "qof_registers": ["practice_code", "group_code", "register", "patient_list_type", "practice_list_size"],
     "admissions": [
         "spell_id",
@@ -85,6 +85,8 @@ SCHEMAS = {
         "lsoa_code",
     ],
     "prevalence_rates": ["condition", "sex", "age_band", "start_age", "imd_decile", "prevalence", "p_diagnosed"],
+    "qof_achievement": ["practice_code", "indicator_code", "indicator", "numerator", "denominator", "exceptions"],
+    "expected_prevalence": ["practice_code", "condition", "expected", "population", "applies_to"],
 }
 
 
@@ -194,8 +196,9 @@ def test_referential_integrity(small: bh.datasets.SyntheticBLMK) -> None:
     ids = set(patients["patient_id"])
     assert set(small.events["patient_id"]) <= ids
     assert set(small.admissions["patient_id"]) <= ids
-    for name in ("registrations", "workforce", "qof_registers"):
+    for name in ("registrations", "qof_registers"):
         assert set(getattr(small, name)["practice_code"]) == set(practices.index), name
+    assert set(small.workforce["practice_code"]) < set(practices.index)  # a few practices made no return
     assert set(small.population["lsoa_code"].astype(str)) == set(small.lsoas["lsoa_code"])
     # admissions carry the patient's practice, LSOA and sex
     adm = small.admissions.merge(
@@ -299,12 +302,12 @@ def test_qof_registers_count_diagnosed_patients(small: bh.datasets.SyntheticBLMK
 
 
 def test_workforce_layout(small: bh.datasets.SyntheticBLMK) -> None:
+    """More in test_synthetic_workforce.py."""
     wf = small.workforce
-    assert set(wf["measure"]) == {"FTE", "HC"}
-    assert set(wf["staff_group"]) == {"GP", "Nurses"}
-    assert set(wf["detailed_staff_role"]) == {"Partner", "Salaried GP", "GP Locum", "GP Registrar", "Practice Nurse"}
+    assert set(wf["measure"]) == {"fte", "headcount"}
+    assert set(wf["staff_group"]) == {"GP", "Nurses", "Direct Patient Care", "Admin/Non-Clinical"}
     assert (wf["value"] >= 0).all()
-    assert len(wf) == 108 * 5 * 2
+    assert len(wf) == 105 * (5 + 2 + 3 + 3) * 2  # 105 practices with a return, 13 roles (with Totals), 2 measures
 
 
 def test_admissions_are_consistent(small: bh.datasets.SyntheticBLMK) -> None:

@@ -59,6 +59,18 @@ def test_patients_per_gp(full: bh.datasets.SyntheticBLMK) -> None:
     assert ratio["BLMK"] == pytest.approx(2_350, rel=0.02)
     assert ratio["Luton"] == pytest.approx(2_800, rel=0.02)
     assert ratio.drop("BLMK").idxmax() == "Luton"
+    # the same with the library's function (fully qualified GP FTE: excluding GPs in training grade)
+    from blmk_health.indicators._workforce import patients_per_gp as per_gp
+
+    lists = full.registrations.merge(full.practices[["practice_code", "place_name", "icb_code"]], on="practice_code")
+    with pytest.warns(UserWarning, match="different dates"):
+        places = per_gp(lists, full.workforce, by="place_name").set_index("place_name")["value"]
+    with pytest.warns(UserWarning, match="different dates"):
+        blmk = per_gp(lists, full.workforce, by="icb_code")["value"].iloc[0]
+    assert blmk == pytest.approx(ratio["BLMK"])
+    assert places["Luton"] == pytest.approx(ratio["Luton"])
+    assert blmk == pytest.approx(2_350, rel=0.005)
+    assert places["Luton"] == pytest.approx(2_800, rel=0.005)
 
 
 def test_life_expectancy_gradient(full: bh.datasets.SyntheticBLMK) -> None:

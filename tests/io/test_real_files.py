@@ -188,6 +188,7 @@ def test_io_is_exported() -> None:
     assert bh.io.read_imd is bio.read_imd
     assert set(bio.__all__) == {
         "EPCN",
+        "QOF_INDICATORS",
         "read_boundaries",
         "read_epcn",
         "read_epraccur",
@@ -196,6 +197,7 @@ def test_io_is_exported() -> None:
         "read_gp_workforce",
         "read_imd",
         "read_ons_population",
+        "read_qof_achievement",
         "read_qof_prevalence",
     }
 

@@ -24,6 +24,7 @@ READERS: list[tuple[str, Callable[[Any], Any], str]] = [
     ("read_epcn", bio.read_epcn, "the ODS PCN workbook ePCN.xlsx"),
     ("read_gp_workforce", bio.read_gp_workforce, '"General Practice Workforce" CSV file'),
     ("read_qof_prevalence", bio.read_qof_prevalence, "PREVALENCE_yyyy.csv"),
+    ("read_qof_achievement", bio.read_qof_achievement, "ACHIEVEMENT_yyyy.csv"),
     ("read_fingertips", bio.read_fingertips, "Fingertips data export"),
     ("read_imd", bio.read_imd, "English Indices of Deprivation file"),
     ("read_ons_population", bio.read_ons_population, "ONS mid-year population estimates file"),

@@ -22,14 +22,15 @@ from blmk_health.datasets._synthetic._activity import (
     build_qof,
     build_registrations,
     build_risk,
-    build_workforce,
     codelists_table,
 )
 from blmk_health.datasets._synthetic._geography import Geography, build_geography
 from blmk_health.datasets._synthetic._health import build_general_health
 from blmk_health.datasets._synthetic._mortality import build_deaths
 from blmk_health.datasets._synthetic._people import FRAILTY_LEVELS, People, build_people, prevalence_rates_table
+from blmk_health.datasets._synthetic._qof import build_expected_prevalence, build_qof_achievement
 from blmk_health.datasets._synthetic._tables import categorical, sex_categorical
+from blmk_health.datasets._synthetic._workforce import build_workforce
 from blmk_health.errors import DomainError, InputError
 
 if TYPE_CHECKING:
@@ -46,7 +47,18 @@ MAX_SCALE = 2.0
 #: One random stream per stage, ``SeedSequence(seed).spawn(len(_STREAMS))`` in this order. New stages are
 #: appended: the first children of a spawn do not depend on how many are spawned, so the streams (and
 #: the tables) of the earlier stages stay the same.
-_STREAMS = ("geography", "people", "risk", "admissions", "events", "workforce", "deaths", "general_health")
+_STREAMS = (
+    "geography",
+    "people",
+    "risk",
+    "admissions",
+    "events",
+    "workforce",
+    "deaths",
+    "general_health",
+    "wider_workforce",
+    "qof_achievement",
+)
 
 
 @dataclass(frozen=True, eq=False, repr=False, slots=True)
@@ -81,12 +93,19 @@ class SyntheticBLMK:
     codelists : pandas.DataFrame
         The SNOMED CT and ICD-10 codes of each condition used by the generator.
     registrations, workforce, qof_registers : pandas.DataFrame
-        Practice list sizes by sex and quinary age, GP and nurse workforce (long layout), and
+        Practice list sizes by sex and quinary age, the workforce (GPs, nurses, direct patient care,
+        admin/non-clinical; long layout, a few practices without a return), and
         QOF registers.
     admissions : pandas.DataFrame
         HES-like episodes for two financial years (2017/18 and 2018/19).
     prevalence_rates : pandas.DataFrame
         The true age-sex-deprivation prevalence rates the generator used.
+    qof_achievement : pandas.DataFrame
+        QOF achievement of 2018-19 per practice for HYP006 (blood pressure 150/90 mmHg or less) and
+        AF007 (anticoagulation of AF with CHA2DS2-VASc >= 2): numerator, denominator, exceptions.
+    expected_prevalence : pandas.DataFrame
+        Expected cases of hypertension and AF per practice (the ``prevalence_rates`` applied to the
+        patients) and the population they apply to.
     """
 
     scale: float
@@ -107,6 +126,8 @@ class SyntheticBLMK:
     qof_registers: pd.DataFrame
     admissions: pd.DataFrame
     prevalence_rates: pd.DataFrame
+    qof_achievement: pd.DataFrame
+    expected_prevalence: pd.DataFrame
 
     @property
     def hierarchy(self) -> Hierarchy:
@@ -255,10 +276,12 @@ def synthetic_blmk(scale: float = 1.0, seed: int = 0) -> SyntheticBLMK:
         events=events,
         codelists=codelists_table(),
         registrations=build_registrations(geo, people),
-        workforce=build_workforce(streams["workforce"], geo),
+        workforce=build_workforce(streams["workforce"], streams["wider_workforce"], geo),
         qof_registers=build_qof(geo, people),
         admissions=admissions,
         prevalence_rates=prevalence_rates_table(),
+        qof_achievement=build_qof_achievement(streams["qof_achievement"], geo, people, scale_value),
+        expected_prevalence=build_expected_prevalence(patients, prevalence_rates_table()),
     )
 
 

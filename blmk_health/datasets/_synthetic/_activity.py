@@ -1,4 +1,4 @@
-"""Hospital admissions, primary-care events, QOF registers, registrations and workforce."""
+"""Hospital admissions, primary-care events, QOF registers and registrations (the workforce: ``_workforce.py``)."""
 
 from __future__ import annotations
 
@@ -465,45 +465,3 @@ def build_registrations(geo: Geography, people: People) -> pd.DataFrame:
             "number_of_patients": counts.reshape(-1).astype(np.int64),
         }
     )
-
-
-def build_workforce(rng: np.random.Generator, geo: Geography) -> pd.DataFrame:
-    n = len(geo.practice_list)
-    lists = geo.practice_list.astype(np.float64)
-    fq = np.zeros(n)
-    for p, place in enumerate(par.PLACES):
-        idx = np.flatnonzero(geo.practice_place == p)
-        raw = lists[idx] * rng.lognormal(0.0, 0.2, len(idx))
-        fq[idx] = raw * (lists[idx].sum() / place.patients_per_gp) / raw.sum()
-    shares = np.array([s for _, s, _ in par.GP_ROLES])[None, :] * rng.lognormal(0.0, 0.3, (n, len(par.GP_ROLES)))
-    shares[:, 2] *= rng.random(n) < 0.6  # many practices use no locums
-    role_fte = fq[:, None] * shares / shares.sum(axis=1, keepdims=True)
-    training = rng.random(n) < par.TRAINING_PRACTICE_SHARE * np.clip(lists / np.median(lists), 0.5, 1.8)
-    registrar = np.where(training, fq * 0.25 * rng.lognormal(0.0, 0.3, n), 0.0)
-    nurse = lists * par.NURSE_FTE_PER_PATIENT * rng.lognormal(0.0, 0.25, n)
-    roles = [("GP", name, role_fte[:, k], per_person) for k, (name, _, per_person) in enumerate(par.GP_ROLES)] + [
-        ("GP", "GP Registrar", registrar, 0.9),
-        ("Nurses", "Practice Nurse", nurse, 0.6),
-    ]
-    codes = geo.practice_codes
-    names = geo.practices["practice_name"].to_numpy(dtype=object)
-    frames = []
-    for group, role, fte, per_person in roles:
-        fte = np.round(fte, 2)
-        hc = np.where(fte > 0, np.maximum(1, np.round(fte / per_person)), 0).astype(np.float64)
-        for measure, value in (("FTE", fte), ("HC", hc)):
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "practice_code": codes,
-                        "practice_name": names,
-                        "staff_group": group,
-                        "detailed_staff_role": role,
-                        "measure": measure,
-                        "value": value,
-                    }
-                )
-            )
-    out = pd.concat(frames, ignore_index=True)
-    as_text(out, ["practice_code", "practice_name", "staff_group", "detailed_staff_role", "measure"])
-    return out.sort_values(["practice_code", "staff_group", "detailed_staff_role", "measure"], ignore_index=True)
