@@ -108,7 +108,7 @@ FIELDS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "geography_levels": (list, f"levels it is published at, from {GEOGRAPHY_LEVELS}"),
     "level_overrides": (dict, "per level, keyword arguments that replace those of columns or options"),
     "tables": (dict, "other tables the function takes, by argument: an input table's name, or {table, filter}"),
-    "output": (dict, "which output columns hold the value, lower, upper, numerator and denominator"),
+    "output": (dict, "which output columns hold the value, lower, upper, numerator and denominator (false: none)"),
     "source": (str, "data source(s)"),
     "references": (list, "citations / URLs of the official definition"),
     "authored_by": (str, "who wrote the definition"),
@@ -378,9 +378,13 @@ def _check_output(output: Any) -> list[str]:
         return []
     unknown = sorted(set(output) - set(OUTPUT_KEYS))
     problems = [f"output: unknown key(s) {unknown}; use {', '.join(OUTPUT_KEYS)}"] if unknown else []
-    bad = [key for key, column in output.items() if not (isinstance(column, str) and column.strip())]
+    bad = [
+        key
+        for key, column in output.items()
+        if not (isinstance(column, str) and column.strip()) and column is not False
+    ]
     if bad:
-        problems.append(f"output: {bad} must each name an output column")
+        problems.append(f"output: {bad} must each name an output column (or be false: none)")
     return problems
 
 

@@ -857,6 +857,7 @@ def _treatment_outputs(conf: Confidence) -> list[str]:
         "numerator",
         "denominator",
         "exceptions",
+        "eligible",
         "not_treated",
         "value",
         *conf.limit_names(),
@@ -920,7 +921,8 @@ def treatment_gap(
     -------
     DataFrame
         Of the kind given: ``by`` columns, ``numerator``, ``denominator``, ``exceptions``,
-        ``not_treated`` (integers when the inputs are), ``value`` (% not treated to target),
+        ``eligible`` (denominator + exceptions), ``not_treated`` (integers when the inputs are),
+        ``value`` (% not treated to target),
         ``lowercl``, ``uppercl``, ``achievement`` with ``achievement_lowercl`` and
         ``achievement_uppercl``, ``intervention`` with ``intervention_lowercl`` and
         ``intervention_uppercl`` (with two levels, ``lower95_0cl``, ... and the same prefixes), and
@@ -1022,6 +1024,7 @@ def _treatment_columns(
             "numerator": counts(num, integer),
             "denominator": counts(den, integer),
             "exceptions": counts(exc, integer),
+            "eligible": counts(total, integer),
             "not_treated": counts(missed, integer),
             "value": np.where(total > 0, missed / total * 100, np.nan),
         }

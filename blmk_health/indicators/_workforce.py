@@ -167,6 +167,7 @@ def patients_per_gp(
     DataFrame
         Of the kind of ``registrations``, one row per ``by`` group: the ``by`` columns,
         ``patients`` (all registered patients of the group; an integer when the input is),
+        ``patients_with_return`` (those of the practices with a figure: the numerator of ``value``),
         ``staff`` (summed FTE or headcount of the practices with a figure), ``value`` (patients per
         staff member, over the practices with a figure), ``staff_per_10000``, ``practices``,
         ``practices_without_return`` and ``patients_without_return`` (practices without a usable
@@ -244,8 +245,8 @@ def patients_per_gp(
 
 
 def _ppg_outputs(weighted: str | None) -> list[str]:
-    names = ["patients", "staff", "value", "staff_per_10000", "practices", "practices_without_return"]
-    names += ["patients_without_return"]
+    names = ["patients", "patients_with_return", "staff", "value", "staff_per_10000", "practices"]
+    names += ["practices_without_return", "patients_without_return"]
     if weighted is not None:
         names += ["weighted_patients", "weighted_per_staff"]
     return [*names, "statistic", "method"]
@@ -458,6 +459,7 @@ def _ppg_columns(found: _Practices, kind: StaffGroup, unit: str, metadata: bool)
     practices = np.bincount(found.group, minlength=k).astype(np.int64)
     columns: dict[str, Any] = {
         "patients": counts(total, found.integer),
+        "patients_with_return": counts(covered, found.integer),
         "staff": staff,
         "value": value,
         "staff_per_10000": per_10000,

@@ -28,6 +28,7 @@ FOLDER_FILES: dict[str, tuple[tuple[str, ...], str]] = {
     "lsoa_lookup": (("lsoa11_to_lad*.csv",), "LSOA (2011) to local authority lookup"),
     "boundaries": (("lsoa_2011_*.geojson", "lsoa*.gpkg", "lsoa*.geojson"), "LSOA (2011) boundaries"),
     "qof": (("qof_*PREVALENCE*.csv", "PREVALENCE_*.csv"), "NHS England, QOF prevalence"),
+    "qof_achievement": (("qof_*ACHIEVEMENT*.csv", "ACHIEVEMENT_*.csv"), "NHS England, QOF achievement"),
     "workforce": (("*workforce*.csv",), "NHS England, General Practice Workforce"),
 }
 
@@ -125,7 +126,9 @@ class DataBundle:
             "population": deaths_period,
             "registrations": f"{pd.Timestamp(tables['registrations']['extract_date'].iloc[0]):%B %Y}",
             "qof_registers": financial,
-            "workforce": financial,
+            "qof_achievement": financial,
+            "expected_prevalence": financial,
+            "workforce": f"{pd.Timestamp(tables['workforce']['extract_date'].iloc[0]):%B %Y}",
             "admissions": financial,
         }
         source = (
@@ -219,6 +222,7 @@ class _FolderReader:
             self._areas(hierarchy)
         self._lsoas()
         self._qof()
+        self._achievement_and_workforce()
         read = [f"{FOLDER_FILES[name][1]} ({path.name})" for name, path in self.found.items() if path is not None]
         source = f"Published files in {self.folder.name}: " + ("; ".join(read) if read else "none recognised")
         synthetic = set(bh.datasets.SyntheticBLMK.__dataclass_fields__) - {"scale", "seed", "reference_date"}
@@ -233,6 +237,12 @@ class _FolderReader:
             "places": "no ePCN files in the folder",
             "lsoas": "no LSOA boundaries (lsoa_2011_*.geojson) with IMD deciles (imd*.csv) in the folder",
             "qof_registers": "no QOF prevalence file (PREVALENCE_*.csv) in the folder",
+            "qof_achievement": "no QOF achievement file (ACHIEVEMENT_*.csv) in the folder",
+            "workforce": "no GP workforce file (*workforce*.csv) in the folder",
+            "expected_prevalence": (
+                "no expected-prevalence estimates by practice in the folder (no published age-sex rate table is "
+                "verified to ship with blmk_health; bh.indicators.expected_prevalence makes them from your rates)"
+            ),
         }
         return reasons.get(name, "no such file is read yet: it is not openly published for small areas or practices")
 
@@ -338,6 +348,15 @@ class _FolderReader:
         )
         self.tables["qof_registers"] = table
         self.periods["qof_registers"] = _qof_year(path.name)
+
+    def _achievement_and_workforce(self) -> None:
+        achievement, workforce = self.found["qof_achievement"], self.found["workforce"]
+        if achievement is not None:
+            self.tables["qof_achievement"] = _read(achievement, "a QOF achievement file", bh.io.read_qof_achievement)
+            self.periods["qof_achievement"] = _qof_year(achievement.name)
+        if workforce is not None:
+            self.tables["workforce"] = _read(workforce, "a GP workforce file", bh.io.read_gp_workforce)
+            self.periods["workforce"] = workforce.stem
 
 
 def _qof_year(name: str) -> str:

@@ -293,9 +293,11 @@ def _tidy(definition: _Definition, result: pd.DataFrame, bundle: DataBundle) -> 
     columns, _ = definition.arguments()
     numerator, denominator = (_count_column(name, columns) for name in _COUNTS.get(entry["function"], (None, None)))
     output = {"value": "value", "lower": "lowercl", "upper": "uppercl", "numerator": numerator}
-    output.update({"denominator": denominator, **dict(entry.get("output", {}))})
-    missing = [column for column in output.values() if column is not None and column not in result]
-    if missing and entry.get("output"):
+    output.update({"denominator": denominator})
+    output.update({key: column or None for key, column in dict(entry.get("output", {})).items()})
+    named = [column for column in dict(entry.get("output", {})).values() if column]
+    missing = [column for column in named if column not in result]
+    if missing:
         raise _SkipError(f"{entry['function']} gave no column(s) {missing} named in the definition's output")
     n = len(result)
     value = _floats(result, output["value"], n)
@@ -356,7 +358,14 @@ def _sex(result: pd.DataFrame, columns: Mapping[str, Any]) -> Any:
 
 
 def _period(entry: Mapping[str, Any], bundle: DataBundle) -> str:
-    return str(bundle.periods.get(entry["inputs"][0], ""))
+    """The period of the first input, and of the other tables the function takes when they differ."""
+    tables = [entry["inputs"][0]]
+    tables += [spec["table"] if isinstance(spec, Mapping) else spec for spec in dict(entry.get("tables", {})).values()]
+    periods = [(name, str(bundle.periods.get(name, ""))) for name in tables]
+    distinct = list(dict.fromkeys(p for _, p in periods if p))
+    if len(distinct) <= 1:
+        return distinct[0] if distinct else ""
+    return "; ".join(f"{period} ({name.replace('_', ' ')})" for name, period in periods if period)
 
 
 def _area_names(bundle: DataBundle, level: str) -> dict[Any, str]:

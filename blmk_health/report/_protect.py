@@ -11,6 +11,8 @@ from blmk_health.report._compute import INDICATOR_COLUMNS
 
 __all__ = ["protect_small_numbers"]
 
+#: Output columns that count staff (full-time equivalents), not people: not protected.
+_NOT_PEOPLE = {"staff"}
 #: Functions whose value can be recomputed from the published numerator and denominator alone.
 _RECOMPUTED = {"crude_rate": bh.indicators.crude_rate, "proportion": bh.indicators.proportion}
 
@@ -20,7 +22,8 @@ def protect_small_numbers(table: pd.DataFrame, *, threshold: int = 7, round_to: 
 
     The convention of OpenSAFELY and NHS England's published statistics, applied to the tidy table of
     :func:`compute_indicators`: a numerator or denominator from 1 to ``threshold`` is removed, every
-    other count is rounded to the nearest ``round_to`` (0 stays 0), and then
+    other count is rounded to the nearest ``round_to`` (0 stays 0) - counts of people, that is: staff
+    full-time equivalents (the denominator of patients per GP) are published as they are - and then
 
     - rates and proportions (``crude_rate``, ``proportion``) are recomputed, with their limits, from the
       published (rounded) counts, or blanked when a count was removed;
@@ -70,13 +73,14 @@ def protect_small_numbers(table: pd.DataFrame, *, threshold: int = 7, round_to: 
     out = table.copy()
     removed = pd.Series(False, index=out.index)
     changed = pd.Series(False, index=out.index)
+    catalogue = bh.indicators.catalogue().set_index("id")
     for column in ("numerator", "denominator"):
-        small = (out[column] >= 1) & (out[column] <= threshold)
-        published = _rounded(out[column], round_to).mask(small)
+        people = ~_not_people(out["indicator_id"], column, catalogue)
+        small = (out[column] >= 1) & (out[column] <= threshold) & people
+        published = _rounded(out[column], round_to).mask(small).where(people, out[column])
         removed |= small
         changed |= small | (published != out[column]) & out[column].notna()
         out[column] = published
-    catalogue = bh.indicators.catalogue().set_index("id")
     functions = out["indicator_id"].map(catalogue["function"])
     redo = changed & ~removed & out["value"].notna() & functions.isin(list(_RECOMPUTED))
     for name, function in _RECOMPUTED.items():
@@ -86,6 +90,12 @@ def protect_small_numbers(table: pd.DataFrame, *, threshold: int = 7, round_to: 
     out.loc[removed, "status"] = f"suppressed: a count of {threshold} or fewer"
     out["suppressed"] = table["suppressed"].astype(bool) | removed
     return out
+
+
+def _not_people(ids: pd.Series, column: str, catalogue: pd.DataFrame) -> pd.Series:
+    """Rows whose ``column`` holds a count that is not of people (staff FTE): it is published as it is."""
+    outputs = ids.map(catalogue["output"])
+    return outputs.map(lambda output: isinstance(output, dict) and output.get(column) in _NOT_PEOPLE).astype(bool)
 
 
 def _check_arguments(table: pd.DataFrame, threshold: int, round_to: int) -> None:

@@ -389,6 +389,7 @@ _INVALID: list[tuple[dict[str, Any], str]] = [
     ({"tables": {"wrong_argument": "places"}}, "does not accept the argument(s) wrong_argument"),
     ({"output": {"colour": "value"}}, "output: unknown key(s) ['colour']"),
     ({"output": {"value": ""}}, "output: ['value'] must each name an output column"),
+    ({"output": {"lower": True}}, "output: ['lower'] must each name an output column (or be false: none)"),
     ({"prepare": [{"filter": {"sex": {"a": 1}}}]}, "prepare step 1: filter: ['sex'] must each be a value"),
     ({"prepare": [{"filter": {"sex": []}}]}, "prepare step 1: filter: ['sex'] must each be a value"),
     (

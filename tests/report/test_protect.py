@@ -138,3 +138,18 @@ def test_bad_arguments(kwargs: dict[str, object], error: type[Exception], match:
 def test_not_an_indicator_table() -> None:
     with pytest.raises(SchemaError, match=r"table: not an indicator table from compute_indicators\(\): no column"):
         bh.report.protect_small_numbers(pd.DataFrame({"value": [1.0]}))
+
+
+def test_staff_full_time_equivalents_are_not_protected() -> None:
+    """Patients per GP: the denominator is GP FTE (5.5 staff, not 5 or 6 people), published as it is."""
+    rows = table(
+        row("patients_per_gp_fte", 12_343, 5.5, value=12_343 / 5.5),
+        row("gp_fte_per_10000", 5.5, 12_343, value=5.5 / 12_343 * 10_000),
+    )
+    out = bh.report.protect_small_numbers(rows)
+    assert out["denominator"].iloc[0] == 5.5
+    assert out["numerator"].iloc[0] == 12_345  # registered patients are people: rounded
+    assert out["numerator"].iloc[1] == 5.5
+    assert out["denominator"].iloc[1] == 12_345
+    assert not out["suppressed"].any()
+    assert out["value"].tolist() == pytest.approx([12_343 / 5.5, 5.5 / 12_343 * 10_000])
