@@ -95,8 +95,9 @@ def test_function_accepts_the_arguments(definition_id: str) -> None:
     signature = inspect.signature(function)
     for level in entry["geography_levels"]:
         columns, options = call_arguments(entry, level)
-        signature.bind_partial(pd.DataFrame(), **columns, **options)
-        signature.bind(pd.DataFrame(), **columns, **options)  # nothing required is missing
+        tables = dict.fromkeys(entry["tables"], pd.DataFrame())
+        signature.bind_partial(pd.DataFrame(), **columns, **options, **tables)
+        signature.bind(pd.DataFrame(), **columns, **options, **tables)  # nothing required is missing
 
 
 def test_input_tables_are_those_of_synthetic_blmk(synthetic: bh.datasets.SyntheticBLMK) -> None:
@@ -183,7 +184,54 @@ def _expected_recorded_prevalence(code: str) -> Callable[[bh.datasets.SyntheticB
     return expected
 
 
+_LEVEL_CODES = ["practice_code", "cluster_code", "place_code", "icb_code"]
+
+
+def _expected_workforce(staff: str) -> Callable[[bh.datasets.SyntheticBLMK, str], pd.DataFrame]:
+    def expected(synthetic: bh.datasets.SyntheticBLMK, level: str) -> pd.DataFrame:
+        registrations = synthetic.registrations.merge(synthetic.practices[_LEVEL_CODES], on="practice_code")
+        result: pd.DataFrame = bh.indicators.patients_per_gp(
+            registrations, synthetic.workforce, by=[LEVEL_COLUMNS[level]], staff=staff, measure="fte"
+        )
+        return result
+
+    return expected
+
+
+def _expected_prevalence_gap(code: str, condition: str) -> Callable[[bh.datasets.SyntheticBLMK, str], pd.DataFrame]:
+    def expected(synthetic: bh.datasets.SyntheticBLMK, level: str) -> pd.DataFrame:
+        qof = synthetic.qof_registers
+        register = qof[(qof["group_code"] == code) & (qof["patient_list_type"] == "TOTAL")]
+        register = register.merge(synthetic.practices[_LEVEL_CODES], on="practice_code")
+        cases = synthetic.expected_prevalence[synthetic.expected_prevalence["condition"] == condition]
+        result: pd.DataFrame = bh.indicators.prevalence_gap(register, cases, by=[LEVEL_COLUMNS[level]])
+        return result
+
+    return expected
+
+
+def _expected_treatment(code: str) -> Callable[[bh.datasets.SyntheticBLMK, str], pd.DataFrame]:
+    def expected(synthetic: bh.datasets.SyntheticBLMK, level: str) -> pd.DataFrame:
+        rows = synthetic.qof_achievement[synthetic.qof_achievement["indicator_code"] == code]
+        rows = rows.merge(synthetic.practices[_LEVEL_CODES], on="practice_code")
+        result: pd.DataFrame = bh.indicators.treatment_gap(rows, by=[LEVEL_COLUMNS[level]])
+        return result
+
+    return expected
+
+
 EXPECTED: dict[str, Callable[[bh.datasets.SyntheticBLMK, str], pd.DataFrame]] = {
+    "patients_per_gp_fte": _expected_workforce("gp_excl_registrars"),
+    "gp_fte_per_10000": _expected_workforce("gp_excl_registrars"),
+    "patients_per_nurse_fte": _expected_workforce("nurses"),
+    "expected_prevalence_hypertension": _expected_prevalence_gap("HYP", "hypertension"),
+    "undiagnosed_hypertension": _expected_prevalence_gap("HYP", "hypertension"),
+    "detection_ratio_hypertension": _expected_prevalence_gap("HYP", "hypertension"),
+    "expected_prevalence_atrial_fibrillation": _expected_prevalence_gap("AF", "atrial_fibrillation"),
+    "undiagnosed_atrial_fibrillation": _expected_prevalence_gap("AF", "atrial_fibrillation"),
+    "detection_ratio_atrial_fibrillation": _expected_prevalence_gap("AF", "atrial_fibrillation"),
+    "treatment_gap_hypertension": _expected_treatment("HYP006"),
+    "treatment_gap_atrial_fibrillation": _expected_treatment("AF007"),
     "mortality_all_causes_dsr": _expected_mortality,
     "recorded_prevalence_hypertension": _expected_recorded_prevalence("HYP"),
     "recorded_prevalence_atrial_fibrillation": _expected_recorded_prevalence("AF"),
