@@ -68,7 +68,12 @@ __all__ = [
 #: Colours of the sexes (viridis family: they differ in lightness as well as hue).
 SEX_COLOURS: Mapping[str, str] = {"Male": "#3b528b", "Female": "#5ec962", "Persons": "#21918c"}
 #: Colours of a comparison with the benchmark (the ICB): the area's 95% limits below it, around it, above it.
-COMPARISON_COLOURS: Mapping[str, str] = {"lower": "#3b528b", "similar": "#c8c8c8", "higher": "#fde725"}
+COMPARISON_COLOURS: Mapping[str, str] = {
+    "lower": "#3b528b",
+    "similar": "#c8c8c8",
+    "higher": "#fde725",
+    "not compared": "#ffffff",
+}
 LE_COLOUR, HLE_COLOUR = "#3b528b", "#35b779"
 BENCHMARK_COLOUR, NOTE_COLOUR, EDGE_COLOUR = "#222222", "#595959", "#4d4d4d"
 FIGURE_WIDTH = 7.0
@@ -520,9 +525,15 @@ def _status_text(row: Mapping[Any, Any]) -> str:
 
 
 def _compare(value: float, lower: float, upper: float, benchmark: float) -> str:
-    """OHID's comparison with a benchmark: the area's 95% limits wholly below it, around it or above it."""
+    """OHID's comparison with a benchmark: the area's 95% limits wholly below it, around it or above it.
+
+    A value without limits (a ratio of counts that are not samples, such as patients per GP) or without a
+    benchmark is "not compared".
+    """
+    if not np.isfinite(value):
+        return "none"
     if not np.isfinite(benchmark) or not (np.isfinite(lower) and np.isfinite(upper)):
-        return "similar" if np.isfinite(value) else "none"
+        return "not compared"
     if upper < benchmark:
         return "lower"
     if lower > benchmark:
@@ -571,6 +582,7 @@ def area_chart(
     benchmark_level: str = "icb",
     title: str | None = None,
     xlabel: str | None = None,
+    digits: int = 1,
 ) -> Figure:
     """One indicator by area: bars with 95% confidence limits, and the benchmark (ICB) as a line.
 
@@ -592,6 +604,8 @@ def area_chart(
         The area drawn as a line (its first row when there are several).
     title, xlabel : str, optional
         Replace the defaults (the indicator's name, sex and period; its unit).
+    digits : int, default 1
+        Decimals of the values written on the bars and in the description (2 for ratios near 1).
 
     Returns
     -------
@@ -616,13 +630,14 @@ def area_chart(
     with _style():
         fig = _new_figure(1.5 + 0.36 * len(areas))
         ax = fig.add_subplot()
-        notes = _area_bars(fig, ax, areas, bench)
-        ax.set_xlabel(xlabel or f"{_axis_unit(unit)} (lines: 95% confidence limits)")
-        description = _area_description(name, areas, bench, unit)
+        notes = _area_bars(fig, ax, areas, bench, digits)
+        limits = " (lines: 95% confidence limits)" if areas["lower"].notna().any() else ""
+        ax.set_xlabel(xlabel or f"{_axis_unit(unit)}{limits}")
+        description = _area_description(name, areas, bench, unit, digits)
         return _finish(fig, title, notes, description)
 
 
-def _area_bars(fig: Figure, ax: Axes, areas: pd.DataFrame, bench: pd.DataFrame) -> list[str]:
+def _area_bars(fig: Figure, ax: Axes, areas: pd.DataFrame, bench: pd.DataFrame, digits: int) -> list[str]:
     """Draw the bars, limits, value labels and benchmark line; the notes on blank values."""
     benchmark = float(bench["value"].iloc[0]) if len(bench) else np.nan
     bench_name = _short_name(bench["area_name"].iloc[0]) if len(bench) else ""
@@ -646,7 +661,14 @@ def _area_bars(fig: Figure, ax: Axes, areas: pd.DataFrame, bench: pd.DataFrame) 
                 value, yi, xerr=[[value - lower], [upper - value]], fmt="none", ecolor="black", elinewidth=1, capsize=3
             )
         label_x = upper if np.isfinite(upper) else value
-        ax.text(label_x + top * 0.02, yi, _number(value), va="center", fontsize=8)
+        ax.text(
+            label_x + top * 0.02,
+            yi,
+            _number(value, digits),
+            va="center",
+            fontsize=8,
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5, "alpha": 0.85},
+        )
     if np.isfinite(benchmark):
         ax.axvline(benchmark, color=BENCHMARK_COLOUR, linestyle="--", linewidth=1.2, gid="benchmark")
     elif len(bench):
@@ -654,11 +676,11 @@ def _area_bars(fig: Figure, ax: Axes, areas: pd.DataFrame, bench: pd.DataFrame) 
     ax.set_yticks(y, areas["area_name"].astype(str).tolist())
     ax.set_xlim(0, top * 1.12)
     ax.set_ylim(-0.6, len(areas) - 0.4)
-    _area_legend(fig, used, bench_name if np.isfinite(benchmark) else "", benchmark)
+    _area_legend(fig, used, bench_name if np.isfinite(benchmark) else "", _number(benchmark, digits))
     return notes
 
 
-def _area_legend(fig: Figure, used: set[str], bench_name: str, benchmark: float) -> None:
+def _area_legend(fig: Figure, used: set[str], bench_name: str, benchmark: str) -> None:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -666,33 +688,37 @@ def _area_legend(fig: Figure, used: set[str], bench_name: str, benchmark: float)
         "lower": f"Lower than {bench_name or 'the benchmark'} (95% limits below it)",
         "similar": f"Similar to {bench_name or 'the benchmark'}" if bench_name else "Value",
         "higher": f"Higher than {bench_name or 'the benchmark'} (95% limits above it)",
+        "not compared": "Not compared (no confidence limits)" if bench_name else "Value",
     }
     handles: list[Any] = [
         Patch(facecolor=COMPARISON_COLOURS[k], edgecolor=EDGE_COLOUR, linewidth=0.5, label=words[k])
-        for k in ("lower", "similar", "higher")
+        for k in ("lower", "similar", "higher", "not compared")
         if k in used
     ]
     if bench_name:
-        label = f"{bench_name}: {_number(benchmark)}"
+        label = f"{bench_name}: {benchmark}"
         handles.append(Line2D([], [], color=BENCHMARK_COLOUR, linestyle="--", linewidth=1.2, label=label))
     if handles:
         _top_legend(fig, handles, 2)
 
 
-def _area_description(name: str, areas: pd.DataFrame, bench: pd.DataFrame, unit: Any) -> str:
+def _area_description(name: str, areas: pd.DataFrame, bench: pd.DataFrame, unit: Any, digits: int) -> str:
     unit_text = f" {unit}" if isinstance(unit, str) and unit else ""
     parts = []
     for row in areas.iloc[::-1].to_dict("records"):
         if np.isfinite(row["value"]):
             limits = (
-                f" (95% limits {_number(row['lower'])} to {_number(row['upper'])})" if np.isfinite(row["lower"]) else ""
+                f" (95% limits {_number(row['lower'], digits)} to {_number(row['upper'], digits)})"
+                if np.isfinite(row["lower"])
+                else ""
             )
-            parts.append(f"{row['area_name']} {_number(row['value'])}{limits}")
+            parts.append(f"{row['area_name']} {_number(row['value'], digits)}{limits}")
         else:
             parts.append(f"{row['area_name']} no value")
-    text = f"Bar chart of {name}{unit_text} by area with 95% confidence limits: {'; '.join(parts)}."
+    with_limits = " with 95% confidence limits" if areas["lower"].notna().any() else ""
+    text = f"Bar chart of {name}{unit_text} by area{with_limits}: {'; '.join(parts)}."
     if len(bench) and np.isfinite(bench["value"].iloc[0]):
-        text += f" Dashed line: {bench['area_name'].iloc[0]} {_number(float(bench['value'].iloc[0]))}."
+        text += f" Dashed line: {bench['area_name'].iloc[0]} {_number(float(bench['value'].iloc[0]), digits)}."
     return text
 
 

@@ -47,9 +47,10 @@ __all__ = [
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 #: The default words on small-number protection (counts of 1 to 7 suppressed, others rounded to 5).
 SMALL_NUMBER_NOTE = (
-    "Published counts are protected: counts of 1 to 7 are suppressed and other counts rounded to the "
-    "nearest 5; values and confidence limits are recomputed from the published counts, or left blank "
-    'with the reason. Rows marked "protected" were changed by these rules.'
+    "Published counts of people are protected: counts of 1 to 7 are suppressed and other counts rounded to "
+    "the nearest 5 (staff full-time equivalents and modelled expected cases are shown as they are); values "
+    "and confidence limits are recomputed from the published counts where they follow from them, or left "
+    'blank with the reason. Rows marked "protected" were changed by these rules.'
 )
 #: The levels of the tidy table, in their order (smallest first).
 LEVEL_ORDER = ("practice", "cluster", "place", "icb")
@@ -216,9 +217,10 @@ def _format_number(value: Any, digits: int = 1) -> str:
 
 
 def _format_count(value: Any) -> str:
-    """A count: whole numbers without decimals, ``-`` when missing."""
-    text = _format_number(value, 1)
-    return text.removesuffix(".0")
+    """A count: whole numbers without decimals, others (staff FTE, modelled expected cases) to at most
+    two decimals; ``-`` when missing."""
+    text = _format_number(value, 2)
+    return text.rstrip("0").removesuffix(".") if "." in text else text
 
 
 def _limits(lower: Any, upper: Any, digits: int = 1) -> str:

@@ -11,6 +11,7 @@ import pandas as pd
 
 import blmk_health as bh
 from blmk_health.report import _figures as fig
+from blmk_health.report import _figures_primary as fig_primary
 from blmk_health.report import _html as html
 from blmk_health.report._bundle import DataBundle
 
@@ -60,6 +61,8 @@ def section_builders() -> list[tuple[str, Builder]]:
         ("Life expectancy and healthy life expectancy", _life_expectancy),
         ("The life-expectancy gap by deprivation", _inequality),
         ("Recorded prevalence in general practice", _recorded_prevalence),
+        ("Primary care: patients per GP and the GP workforce", _workforce),
+        ("Primary care: undiagnosed and under-treated hypertension and atrial fibrillation", _undiagnosed),
         ("Places, GP clusters and deprivation", _maps),
         ("Indicator definitions", _definitions),
     ]
@@ -247,6 +250,174 @@ def _recorded_prevalence(bundle: DataBundle, table: pd.DataFrame, sdc: bool) -> 
         figures=charts,
         tables=[html.indicator_table(table, i, levels=("cluster", "place", "icb")) for i in present],
     )
+
+
+_WORKFORCE_IDS = ("patients_per_gp_fte", "gp_fte_per_10000", "patients_per_nurse_fte")
+_CONDITIONS = (("hypertension", "Hypertension"), ("atrial_fibrillation", "Atrial fibrillation"))
+
+
+def _workforce(bundle: DataBundle, table: pd.DataFrame, sdc: bool) -> html.ReportSection | str:
+    indicator = "patients_per_gp_fte"
+    if not _has(table, indicator):
+        return _why_not(table, indicator)
+    caption = _source(
+        bundle, "NHS England, Patients Registered at a GP Practice; NHS Digital, General Practice Workforce"
+    )
+    figures = [
+        _figure(
+            fig_primary.practice_chart(
+                table, indicator, xlabel="Registered patients", ylabel="Registered patients per GP FTE"
+            ),
+            caption,
+        ),
+        _figure(fig.area_chart(table, indicator, level="cluster", xlabel="Registered patients per GP FTE"), caption),
+    ]
+    level, areas = _map_areas(bundle)
+    if areas is not None:
+        legend = "Patients per GP FTE"
+        figures.append(_figure(_area_map(bundle, areas, table, indicator, level, legend), fig.BOUNDARY_SOURCE))
+    trajectory = _trajectory()
+    figures.append(_figure(_trajectory_figure(trajectory), bh.datasets.blmk_gp_workforce_trajectory().source))
+    present = [i for i in _WORKFORCE_IDS if _has(table, i)]
+    return html.ReportSection(
+        id="primary-care-workforce",
+        title="Primary care: patients per GP and the GP workforce",
+        lead="How many registered patients there are for each full-time-equivalent GP (excluding registrars), by "
+        "practice, GP cluster and place, and the GP workforce against the BLMK plan.",
+        method="Registered patients over GP full-time equivalents excluding registrars (1.0 FTE = 37.5 hours), "
+        "summed before dividing for clusters, places and BLMK (a ratio of sums); practices with no workforce "
+        "return are left blank and out of the sums. No confidence limits: the counts are not samples.",
+        source=_source(
+            bundle,
+            "NHS England, Patients Registered at a GP Practice; NHS Digital, General Practice "
+            "Workforce; BLMK plans (trajectory)",
+        ),
+        period=_first_period(table, indicator),
+        figures=figures,
+        tables=[
+            *(html.indicator_table(table, i, levels=("cluster", "place", "icb")) for i in present),
+            _trajectory_table(trajectory),
+        ],
+        notes=_no_return_note(table, indicator),
+    )
+
+
+def _undiagnosed(bundle: DataBundle, table: pd.DataFrame, sdc: bool) -> html.ReportSection | str:
+    present = [(key, name) for key, name in _CONDITIONS if _has(table, f"detection_ratio_{key}")]
+    if not present:
+        return _why_not(table, "detection_ratio_hypertension")
+    caption = _source(bundle, "NHS England, QOF prevalence; expected prevalence from age-sex rates")
+    level, areas = _map_areas(bundle)
+    figures = []
+    for key, name in present:
+        ratio = f"detection_ratio_{key}"
+        figures.append(
+            _figure(fig.area_chart(table, ratio, level="cluster", xlabel="Recorded / expected", digits=2), caption)
+        )
+        if areas is not None:
+            legend = f"{name}: recorded / expected"
+            figures.append(_figure(_area_map(bundle, areas, table, ratio, level, legend), fig.BOUNDARY_SOURCE))
+    ids = [
+        f"{kind}_{key}"
+        for key, _ in present
+        for kind in ("undiagnosed", "detection_ratio", "expected_prevalence", "treatment_gap")
+    ]
+    return html.ReportSection(
+        id="primary-care-prevalence",
+        title="Primary care: undiagnosed and under-treated hypertension and atrial fibrillation",
+        lead="How many people are estimated to have hypertension or atrial fibrillation (AF) without a diagnosis, "
+        "how much of the expected prevalence practices have found, and how many on the registers are not "
+        "treated to target.",
+        method="Expected cases: age-sex prevalence rates times the registered population, summed. Estimated "
+        "undiagnosed = expected minus recorded (negative values flagged, never clipped); detection ratio = "
+        "recorded / expected with Byars 95% limits (exact below 10). Treatment gap: patients on the QOF "
+        "indicator's denominator not meeting it, over the denominator plus exceptions (HYP006: blood pressure "
+        "to target; AF007: anticoagulated when CHA2DS2-VASc is 2 or more), Wilson 95% limits. All summed "
+        "from practices for clusters, places and BLMK.",
+        source=_source(bundle, "NHS England, Quality and Outcomes Framework; age-sex prevalence rates"),
+        period=_first_period(table, f"detection_ratio_{present[0][0]}"),
+        figures=figures,
+        tables=[
+            html.indicator_table(table, i, levels=("cluster", "place", "icb"), digits=2 if "ratio" in i else 1)
+            for i in ids
+            if _has(table, i)
+        ],
+    )
+
+
+def _map_areas(bundle: DataBundle) -> tuple[str, Any]:
+    """The areas of a primary-care map: GP clusters when patients by small area allow, else places."""
+    tables = bundle.tables
+    if "lsoas" not in tables:
+        return "place", None
+    if "patients" in tables and "practices" in tables:
+        return "cluster", fig.cluster_polygons(tables["lsoas"], tables["patients"], tables["practices"])
+    return "place", tables["lsoas"]
+
+
+def _area_map(bundle: DataBundle, areas: Any, table: pd.DataFrame, indicator: str, level: str, legend: str) -> Any:
+    places = bundle.tables["lsoas"] if level == "cluster" else None
+    return fig_primary.area_map(areas, table, indicator, level=level, legend_title=legend, places=places)
+
+
+def _trajectory() -> pd.DataFrame:
+    reference = bh.datasets.blmk_gp_workforce_trajectory()
+    trajectory = bh.indicators.workforce_trajectory(
+        reference.actuals, plan=reference.plan, target=reference.target, by="workforce"
+    )
+    return pd.DataFrame(trajectory)
+
+
+def _trajectory_figure(trajectory: pd.DataFrame) -> Any:
+    series = "GP FTE excluding registrars"
+    return fig_primary.trajectory_chart(
+        trajectory[trajectory["workforce"] == series],
+        series=series,
+        unit="GP FTE",
+        title="BLMK GP workforce: actual and planned against the May 2018 trajectory and the 2020 target",
+        plan_label="May 2018 trajectory",
+    )
+
+
+def _trajectory_table(trajectory: pd.DataFrame) -> html.ReportTable:
+    def number(value: Any, sign: bool = False) -> str:
+        return "" if pd.isna(value) else (f"{value:+,.1f}" if sign else f"{value:,.1f}")
+
+    rows = [
+        [
+            str(r["workforce"]),
+            str(r["period"]),
+            str(r["kind"]),
+            number(r["value"]),
+            number(r["plan"]),
+            number(r["variance_from_plan"], sign=True),
+            number(r["target"]),
+            number(r["variance_from_target"], sign=True),
+        ]
+        for r in trajectory.to_dict("records")
+    ]
+    return html.ReportTable(
+        caption="BLMK workforce trajectory (FTE): actual and planned, against the May 2018 trajectory and the target",
+        columns=["Workforce", "Period", "Actual or planned", "FTE", "May 2018 plan", "Variance", "Target", "Variance"],
+        rows=rows,
+        numeric=[False, False, False, True, True, True, True, True],
+        note="Variance: FTE minus plan or target (positive: above). Figures as quoted in the BLMK plans.",
+    )
+
+
+def _first_period(table: pd.DataFrame, indicator: str) -> str:
+    periods = table.loc[table["indicator_id"] == indicator, "period"].dropna()
+    return str(periods.iloc[0]) if len(periods) else ""
+
+
+def _no_return_note(table: pd.DataFrame, indicator: str) -> list[str]:
+    rows = table[(table["indicator_id"] == indicator) & (table["level"] == "practice") & table["value"].isna()]
+    if rows.empty:
+        return []
+    return [
+        f"{len(group)} practice(s) without a value ({status}): {', '.join(sorted(group['area_name'].astype(str)))}."
+        for status, group in rows.groupby("status", sort=True)
+    ]
 
 
 def _maps(bundle: DataBundle, table: pd.DataFrame, sdc: bool) -> html.ReportSection | str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -11,10 +13,56 @@ from blmk_health.report._compute import INDICATOR_COLUMNS
 
 __all__ = ["protect_small_numbers"]
 
-#: Output columns that count staff (full-time equivalents), not people: not protected.
-_NOT_PEOPLE = {"staff"}
-#: Functions whose value can be recomputed from the published numerator and denominator alone.
-_RECOMPUTED = {"crude_rate": bh.indicators.crude_rate, "proportion": bh.indicators.proportion}
+#: Output columns whose numbers are not counts of people: staff full-time equivalents and modelled
+#: expected cases. They are published as they are.
+_NOT_PEOPLE = {"staff", "expected"}
+
+Recomputed = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _from_function(function: Callable[..., pd.DataFrame]) -> Callable[[np.ndarray, np.ndarray, float], Recomputed]:
+    def recompute(numerator: np.ndarray, denominator: np.ndarray, multiplier: float) -> Recomputed:
+        counts = pd.DataFrame({"x": numerator, "n": denominator})
+        result = function(counts, "x", "n", multiplier=multiplier, metadata=False)
+        return result["value"].to_numpy(), result["lowercl"].to_numpy(), result["uppercl"].to_numpy()
+
+    return recompute
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray, multiplier: float) -> Recomputed:
+    """A ratio of counts that are not samples (patients per GP FTE, expected prevalence): no limits."""
+    blank = np.full(len(numerator), np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(denominator > 0, numerator / denominator * multiplier, np.nan), blank, blank
+
+
+def _observed_over_expected(numerator: np.ndarray, denominator: np.ndarray, multiplier: float) -> Recomputed:
+    """Recorded / expected with the limits of an indirectly standardised ratio (exact below 10, Byars)."""
+    ci = bh.indicators.ci
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(denominator > 0, multiplier / denominator, np.nan)
+        return numerator * scale, ci.poisson_lower(numerator) * scale, ci.poisson_upper(numerator) * scale
+
+
+def _difference(numerator: np.ndarray, denominator: np.ndarray, multiplier: float) -> Recomputed:
+    """Expected minus recorded (the estimated undiagnosed): no limits."""
+    blank = np.full(len(numerator), np.nan)
+    return denominator - numerator, blank, blank
+
+
+#: How a value is recomputed from its published numerator and denominator, by the definition's function
+#: and the output column its value comes from; other values (standardised rates, life expectancy) are
+#: computed from counts that are not published and are kept.
+_RECOMPUTED: dict[tuple[str, str], Callable[[np.ndarray, np.ndarray, float], Recomputed]] = {
+    ("crude_rate", "value"): _from_function(bh.indicators.crude_rate),
+    ("proportion", "value"): _from_function(bh.indicators.proportion),
+    ("treatment_gap", "value"): _from_function(bh.indicators.proportion),
+    ("patients_per_gp", "value"): _ratio,
+    ("patients_per_gp", "staff_per_10000"): _ratio,
+    ("prevalence_gap", "expected_prevalence"): _ratio,
+    ("prevalence_gap", "value"): _observed_over_expected,
+    ("prevalence_gap", "undiagnosed"): _difference,
+}
 
 
 def protect_small_numbers(table: pd.DataFrame, *, threshold: int = 7, round_to: int = 5) -> pd.DataFrame:
@@ -23,10 +71,13 @@ def protect_small_numbers(table: pd.DataFrame, *, threshold: int = 7, round_to: 
     The convention of OpenSAFELY and NHS England's published statistics, applied to the tidy table of
     :func:`compute_indicators`: a numerator or denominator from 1 to ``threshold`` is removed, every
     other count is rounded to the nearest ``round_to`` (0 stays 0) - counts of people, that is: staff
-    full-time equivalents (the denominator of patients per GP) are published as they are - and then
+    full-time equivalents (of patients per GP) and modelled expected cases (of the detection ratio) are
+    published as they are - and then
 
-    - rates and proportions (``crude_rate``, ``proportion``) are recomputed, with their limits, from the
-      published (rounded) counts, or blanked when a count was removed;
+    - values that are a function of the published numerator and denominator alone are recomputed from
+      them, with their limits, or blanked when a count was removed: rates and proportions (Wilson),
+      treatment gaps, patients per GP FTE and GP FTE per 10,000, expected prevalence, the detection
+      ratio (recorded / expected, Poisson limits) and the estimated undiagnosed (expected - recorded);
     - other statistics (standardised rates, life expectancy, ...) are computed from counts that are not
       published (per age band), so their value is kept when its numerator survives and blanked when it
       was removed.
@@ -81,11 +132,10 @@ def protect_small_numbers(table: pd.DataFrame, *, threshold: int = 7, round_to: 
         removed |= small
         changed |= small | (published != out[column]) & out[column].notna()
         out[column] = published
-    functions = out["indicator_id"].map(catalogue["function"])
-    redo = changed & ~removed & out["value"].notna() & functions.isin(list(_RECOMPUTED))
-    for name, function in _RECOMPUTED.items():
-        if (redo & (functions == name)).any():
-            _recompute(out, redo & (functions == name), function, out["indicator_id"].map(catalogue["multiplier"]))
+    how = out["indicator_id"].map(_recomputation(catalogue))
+    redo = changed & ~removed & out["value"].notna() & how.notna()
+    for key, recompute in _RECOMPUTED.items():
+        _recompute(out, redo & (how == key), recompute, out["indicator_id"].map(catalogue["multiplier"]))
     out.loc[removed, ["value", "lower", "upper"]] = np.nan
     out.loc[removed, "status"] = f"suppressed: a count of {threshold} or fewer"
     out["suppressed"] = table["suppressed"].astype(bool) | removed
@@ -117,10 +167,27 @@ def _rounded(counts: pd.Series, round_to: int) -> pd.Series:
     return rounded
 
 
-def _recompute(out: pd.DataFrame, rows: pd.Series, function: object, multipliers: pd.Series) -> None:
+def _recomputation(catalogue: pd.DataFrame) -> pd.Series:
+    """Each definition's key in :data:`_RECOMPUTED` (``None`` when its value is not recomputed)."""
+    keys = {}
+    for indicator, row in catalogue.iterrows():
+        output = row["output"] if isinstance(row["output"], dict) else {}
+        key = (str(row["function"]), str(output.get("value", "value")))
+        keys[indicator] = key if key in _RECOMPUTED else None
+    return pd.Series(keys, dtype=object)
+
+
+def _recompute(
+    out: pd.DataFrame,
+    rows: pd.Series,
+    recompute: Callable[[np.ndarray, np.ndarray, float], Recomputed],
+    multipliers: pd.Series,
+) -> None:
     """The value and limits of ``rows`` from their published counts (each row is its own area)."""
     for multiplier in multipliers[rows].unique():
         these = rows & (multipliers == multiplier)
-        counts = out.loc[these, ["numerator", "denominator"]].rename(columns={"numerator": "x", "denominator": "n"})
-        result = function(counts, "x", "n", multiplier=float(multiplier), metadata=False)  # type: ignore[operator]
-        out.loc[these, ["value", "lower", "upper"]] = result[["value", "lowercl", "uppercl"]].to_numpy()
+        numerator = out.loc[these, "numerator"].to_numpy(dtype=float)
+        denominator = out.loc[these, "denominator"].to_numpy(dtype=float)
+        out.loc[these, ["value", "lower", "upper"]] = np.column_stack(
+            recompute(numerator, denominator, float(multiplier))
+        )

@@ -14,7 +14,17 @@ import blmk_health as bh
 from blmk_health.report._build import MARKER
 from blmk_health.report._cli import main
 
-SECTIONS = ["population", "mortality", "life-expectancy", "inequality", "recorded-prevalence", "maps", "definitions"]
+SECTIONS = [
+    "population",
+    "mortality",
+    "life-expectancy",
+    "inequality",
+    "recorded-prevalence",
+    "primary-care-workforce",
+    "primary-care-prevalence",
+    "maps",
+    "definitions",
+]
 
 
 @pytest.fixture(scope="module")
@@ -42,9 +52,40 @@ def test_the_parquet_has_the_documented_schema(report: Path) -> None:
         kind = {"str": "string", "float64": "floating", "bool": "boolean"}[dtype]
         assert pd.api.types.infer_dtype(table[column], skipna=True) in (kind, "empty"), column
     assert set(table["indicator_id"]) == set(bh.indicators.catalogue()["id"])
-    published = table["numerator"].dropna()
-    assert ((published == 0) | (published >= 8)).all()
-    assert (published % 5 == 0).all()
+    outputs = bh.indicators.catalogue().set_index("id")["output"]
+    for column in ("numerator", "denominator"):
+        # staff full-time equivalents and modelled expected cases are published as they are
+        kept = table["indicator_id"].map(lambda i, c=column: (outputs[i] or {}).get(c) in ("staff", "expected"))
+        assert kept.any()
+        people = table.loc[~kept, column].dropna()
+        assert ((people == 0) | (people >= 8)).all(), column
+        assert (people % 5 == 0).all(), column
+
+
+def _section(page: str, section: str) -> str:
+    start = page.index(f'id="{section}"')
+    end = page.find("<section", start)
+    return page[start : end if end > 0 else None]
+
+
+def test_primary_care_sections(report: Path) -> None:
+    page = (report / "index.html").read_text(encoding="utf-8")
+    workforce = _section(page, "primary-care-workforce")
+    assert workforce.count("<img") == 4  # practices, clusters, cluster map, trajectory
+    assert re.search(r'alt="Registered patients per GP \(FTE, fully qualified\) of \d+ practices plotted', workforce)
+    assert "3 practice(s) without a value (blank: no workforce return)" in workforce
+    # the BLMK trajectory table: the variances the plans quote
+    for figure in ("+0.9", "-3.4", "+42.7", "537.5", "1,499.4"):
+        assert f">{figure}<" in workforce, figure
+    prevalence = _section(page, "primary-care-prevalence")
+    assert prevalence.count("<img") == 4  # detection ratio by cluster and its map, for each condition
+    for name in (
+        "Hypertension: estimated undiagnosed",
+        "Atrial fibrillation: detection ratio",
+        "Hypertension: not treated to target",
+        "Atrial fibrillation: expected prevalence",
+    ):
+        assert name in prevalence, name
 
 
 def test_the_csv_cannot_start_a_formula(report: Path) -> None:
@@ -130,6 +171,8 @@ def test_real_folder(blmk_dir: Path, tmp_path: Path) -> None:
     assert "Synthetic data - not real patients" not in page
     assert 'id="recorded-prevalence"' in page
     assert 'id="mortality"' not in page
+    assert 'id="primary-care-workforce"' not in page  # no workforce file: listed as skipped, with why
+    assert "no GP workforce file (*workforce*.csv) in the folder" in page
     table = pd.read_parquet(tmp_path / "indicators.parquet")
     skipped = table[table["status"].str.startswith("skipped")]
     assert "life_expectancy_at_birth" in set(skipped["indicator_id"])

@@ -391,6 +391,16 @@ def test_indicator_table_levels_caption_and_bad_input() -> None:
     assert nothing.caption == "unknown"
     two = page.indicator_table(tidy, "life_expectancy_at_birth", digits=2)
     assert two.rows[0][2:4] == ["79.41", "(78.85 - 79.98)"]
+    # staff FTE and modelled expected cases are not whole: up to two decimals, trailing zeros dropped
+    fte = tidy.assign(numerator=[12_345.0, 2_185.374, 1.5, 20.0, 7.7], denominator=5.25)
+    shown = page.indicator_table(fte, "life_expectancy_at_birth", levels=["place", "icb", "practice"])
+    assert sorted(tuple(row[4:6]) for row in shown.rows) == [
+        ("1.5", "5.25"),
+        ("12,345", "5.25"),
+        ("2,185.37", "5.25"),
+        ("20", "5.25"),
+        ("7.7", "5.25"),
+    ]
     with pytest.raises(SchemaError, match="status"):
         page.indicator_table(tidy.drop(columns="status"), "life_expectancy_at_birth")
 

@@ -152,4 +152,42 @@ def test_staff_full_time_equivalents_are_not_protected() -> None:
     assert out["numerator"].iloc[1] == 5.5
     assert out["denominator"].iloc[1] == 12_345
     assert not out["suppressed"].any()
-    assert out["value"].tolist() == pytest.approx([12_343 / 5.5, 5.5 / 12_343 * 10_000])
+    # the values agree with the published counts: 12,345 patients, not 12,343
+    assert out["value"].tolist() == pytest.approx([12_345 / 5.5, 5.5 / 12_345 * 10_000])
+    assert out[["lower", "upper"]].isna().all(axis=None)
+
+
+def test_detection_ratio_and_undiagnosed_follow_the_published_recorded_count() -> None:
+    """Expected cases are modelled (published as they are); the recorded count is rounded, and the
+    ratio, its Poisson limits and expected minus recorded are recomputed from it."""
+    ci = bh.indicators.ci
+    rows = table(
+        row("detection_ratio_hypertension", 123, 201.7, value=123 / 201.7),
+        row("undiagnosed_hypertension", 123, 201.7, value=201.7 - 123),
+        row("expected_prevalence_hypertension", 201.7, 1_234, value=201.7 / 1_234 * 100),
+        row("detection_ratio_atrial_fibrillation", 12, 7.4, value=12 / 7.4),
+    )
+    out = bh.report.protect_small_numbers(rows)
+    assert out["numerator"].tolist() == [125, 125, 201.7, 10]
+    assert out["denominator"].tolist() == [201.7, 201.7, 1_235, 7.4]
+    assert not out["suppressed"].any()  # an expected count of 7.4 is not a count of people
+    assert out["value"].tolist() == pytest.approx([125 / 201.7, 201.7 - 125, 201.7 / 1_235 * 100, 10 / 7.4])
+    assert out["lower"].iloc[0] == pytest.approx(float(ci.poisson_lower(125)) / 201.7)
+    assert out["upper"].iloc[3] == pytest.approx(float(ci.poisson_upper(10)) / 7.4)
+    assert out[["lower", "upper"]].iloc[1:3].isna().all(axis=None)
+
+
+def test_treatment_gap_is_a_proportion_of_the_published_counts() -> None:
+    rows = table(
+        row("treatment_gap_hypertension", 27_087, 112_343, value=27_087 / 112_343 * 100),
+        row("treatment_gap_atrial_fibrillation", 7, 88, value=7 / 88 * 100),
+    )
+    out = bh.report.protect_small_numbers(rows)
+    expected = bh.indicators.proportion(
+        pd.DataFrame({"x": [27_085], "n": [112_345]}), "x", "n", multiplier=100, metadata=False
+    )
+    assert out[["value", "lower", "upper"]].iloc[0].tolist() == pytest.approx(
+        expected[["value", "lowercl", "uppercl"]].iloc[0].tolist()
+    )
+    assert bool(out["suppressed"].iloc[1])
+    assert out[["value", "lower", "upper"]].iloc[1].isna().all()
