@@ -12,7 +12,7 @@ Examples
 
 from importlib import metadata as _metadata
 
-from blmk_health import datasets, errors, geo, indicators, io, report, testing
+from blmk_health import datasets, errors, geo, indicators, io, records, report, testing
 from blmk_health._show_versions import show_versions
 
 try:
@@ -20,4 +20,15 @@ try:
 except _metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
-__all__ = ["__version__", "datasets", "errors", "geo", "indicators", "io", "report", "show_versions", "testing"]
+__all__ = [
+    "__version__",
+    "datasets",
+    "errors",
+    "geo",
+    "indicators",
+    "io",
+    "records",
+    "report",
+    "show_versions",
+    "testing",
+]

@@ -244,8 +244,24 @@ def join_in_order(like: Frame, right: AnyFrame, on: str) -> AnyFrame:
     return out
 
 
-def back_to_caller(frame: AnyFrame, like: Frame) -> Any:
-    """Return a narwhals frame to the caller as the kind they gave."""
+def ordered_windows(frame: Frame) -> AnyFrame:
+    """The frame to compute ordered windows on (``shift().over(..., order_by=...)``).
+
+    Every backend computes them natively except eager PyArrow, whose table is worked on in pandas.
+    """
+    if frame.implementation is nw.Implementation.PYARROW and not frame.is_lazy:
+        return nw.from_native(frame.eager.to_pandas(), eager_only=True)
+    return frame.frame
+
+
+def back_to_caller(frame: AnyFrame, like: Frame, *, fresh_index: bool = False) -> Any:
+    """Return a narwhals frame to the caller as the kind they gave.
+
+    ``fresh_index`` gives a pandas result a new range index (for results whose rows are not the
+    caller's rows, such as one row per group after a filter).
+    """
+    if fresh_index and like.is_pandas and isinstance(frame, nw.DataFrame):
+        frame = nw.from_native(frame.to_native().reset_index(drop=True), eager_only=True)
     return frame if like.was_narwhals else nw.to_native(frame)
 
 
@@ -397,10 +413,23 @@ def recode(
     if isinstance(distinct, nw.LazyFrame):
         distinct = distinct.collect()
     labels = list(distinct.get_column(column).to_list())
-    return {
-        name: expr.replace_strict(dict(mapping), default=None, return_dtype=dtype).alias(name)
-        for name, (mapping, dtype) in build(labels).items()
-    }
+    return {name: _replaced(expr, mapping, dtype).alias(name) for name, (mapping, dtype) in build(labels).items()}
+
+
+def _replaced(expr: nw.Expr, mapping: Mapping[Any, Any], dtype: Any) -> nw.Expr:
+    """``expr`` with each label replaced by its value; the missing label's value where ``expr`` is missing
+    (backends such as DuckDB take no missing key in a mapping)."""
+    present = {label: value for label, value in mapping.items() if not _is_missing(label)}
+    missing = [value for label, value in mapping.items() if _is_missing(label)]
+    replaced = expr.replace_strict(present, default=None, return_dtype=dtype) if present else nw.lit(None, dtype=dtype)
+    if not missing or _is_missing(missing[0]):
+        return replaced
+    result: nw.Expr = nw.when(expr.is_null()).then(nw.lit(missing[0], dtype=dtype)).otherwise(replaced)
+    return result
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
 
 
 def with_integer_column(frame: nw.DataFrame[Any], name: str, values: FloatArray) -> nw.DataFrame[Any]:
@@ -624,6 +653,16 @@ def is_frame(data: Any) -> bool:
         return True
     wrapped = nw.from_native(data, pass_through=True)
     return isinstance(wrapped, (nw.DataFrame, nw.LazyFrame))
+
+
+def pandas_index(like: Any) -> pd.Index | None:
+    """The index of a pandas Series (to give an answer the same index), else ``None``."""
+    return like.index if isinstance(like, pd.Series) else None
+
+
+def sort_if_eager(frame: AnyFrame, like: Frame, keys: Sequence[str]) -> AnyFrame:
+    """``frame`` sorted by ``keys`` when the caller's frame is eager (lazy frames have no row order)."""
+    return frame if like.is_lazy else frame.sort(list(keys))
 
 
 def series_like(values: Sequence[Any], like: Any, name: str) -> Any:

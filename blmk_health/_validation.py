@@ -153,6 +153,14 @@ def check_positive_number(value: Any, argument: str) -> float:
     return number
 
 
+def check_flag(value: Any, argument: str) -> bool:
+    """``value`` if it is ``True`` or ``False``, else :class:`InputError` naming ``argument``."""
+    if not isinstance(value, bool):
+        msg = f"{argument}: expected True or False, got {value!r}"
+        raise InputError(msg)
+    return value
+
+
 def check_choice(value: Any, argument: str, choices: Sequence[Any]) -> Any:
     """Return ``value`` if it is one of ``choices``, or raise :class:`InputError` listing them."""
     if value not in choices:

@@ -15,6 +15,9 @@ same kind of frame, with the reference package's column names and suppression ru
   and against its plans.
 - :func:`expected_prevalence`, :func:`prevalence_gap`, :func:`treatment_gap`: expected against
   recorded prevalence (the undiagnosed), and patients not treated to target.
+- :func:`emergency_admissions`, :func:`acsc_admissions`, :func:`readmissions`: emergency spells and bed
+  days per population (crude, directly or indirectly age-sex standardised), chronic
+  ambulatory-care-sensitive admissions, and emergency readmissions within 30 days.
 - :mod:`~blmk_health.indicators.ci`: the confidence-interval primitives.
 - :func:`catalogue`: the definitions of every indicator the library computes.
 """
@@ -22,6 +25,7 @@ same kind of frame, with the reference package's column names and suppression ru
 from blmk_health.indicators import ci
 from blmk_health.indicators._catalogue import catalogue
 from blmk_health.indicators._le_gap import le_gap
+from blmk_health.indicators.hospital import acsc_admissions, acsc_codelist, emergency_admissions, readmissions
 from blmk_health.indicators.life_expectancy import healthy_life_expectancy, life_expectancy
 from blmk_health.indicators.primary_care import (
     expected_prevalence,
@@ -36,10 +40,13 @@ from blmk_health.indicators.sii import sii
 from blmk_health.indicators.standardised import dsr, isr
 
 __all__ = [
+    "acsc_admissions",
+    "acsc_codelist",
     "catalogue",
     "ci",
     "crude_rate",
     "dsr",
+    "emergency_admissions",
     "expected_prevalence",
     "healthy_life_expectancy",
     "isr",
@@ -50,6 +57,7 @@ __all__ = [
     "prevalence_gap",
     "proportion",
     "quantiles",
+    "readmissions",
     "sii",
     "treatment_gap",
     "workforce_trajectory",

@@ -127,6 +127,9 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _JOIN_KEYS = ("join", "on", "columns")
 _SUM_KEYS = ("sum", "by")
 _FILTER_KEYS = ("filter",)
+_RECORDS_KEYS = ("records",)
+#: Record-level preparations a ``records`` step may name: ``blmk_health.records`` functions.
+RECORD_STEPS = ("spells",)
 
 
 def indicator_functions() -> dict[str, Callable[..., Any]]:
@@ -273,11 +276,14 @@ def _check_inputs(entry: Mapping[str, Any]) -> list[str]:
     joined: set[str] = set()
     for number, step in enumerate(steps, start=1):
         problems += _check_step(step, f"prepare step {number}", inputs)
+        if isinstance(step, Mapping) and "records" in step and number > 1:
+            problems.append(f"prepare step {number}: a records step must come first (it reads the input as given)")
         if isinstance(step, Mapping) and isinstance(step.get("join"), str):
             joined.add(step["join"])
     tables = entry.get("tables")
     if isinstance(tables, Mapping):
         joined |= {str(t.get("table") if isinstance(t, Mapping) else t) for t in tables.values()}
+        joined |= {str(t["join"]) for t in tables.values() if isinstance(t, Mapping) and "join" in t}
     unused = [name for name in inputs[1:] if name not in joined]
     if unused:
         problems.append(f"inputs: {', '.join(map(repr, unused))} not joined by any prepare step")
@@ -288,10 +294,15 @@ def _check_step(step: Any, where: str, inputs: list[str]) -> list[str]:
     """One preparation step: ``{join, on, columns}`` or ``{sum, by}``."""
     if not isinstance(step, Mapping):
         return [f"{where}: expected a table, got {step!r}"]
-    keys = _JOIN_KEYS if "join" in step else _SUM_KEYS if "sum" in step else _FILTER_KEYS if "filter" in step else None
+    kinds = (("join", _JOIN_KEYS), ("sum", _SUM_KEYS), ("filter", _FILTER_KEYS), ("records", _RECORDS_KEYS))
+    keys = next((k for name, k in kinds if name in step), None)
     if keys is None or set(step) != set(keys):
-        expected = "join, on, columns (a join), sum, by (a sum) or filter (a filter)"
+        expected = "join, on, columns (a join), sum, by (a sum), filter (a filter) or records (a records step)"
         return [f"{where}: expected the keys {expected}, got {sorted(step)}"]
+    if keys == _RECORDS_KEYS:
+        if step["records"] not in RECORD_STEPS:
+            return [f"{where}: records: expected one of {list(RECORD_STEPS)}, got {step['records']!r}"]
+        return []
     if keys == _FILTER_KEYS:
         return _check_filter(step["filter"], where)
     if keys == _SUM_KEYS:
@@ -357,19 +368,26 @@ def _check_call(entry: Mapping[str, Any]) -> list[str]:
 
 
 def _check_tables(tables: Mapping[str, Any], inputs: Any) -> list[str]:
-    """Table arguments: each names an input table (with an optional filter)."""
+    """Table arguments: each names an input table (with an optional filter, and an optional join)."""
     problems = []
     known = inputs if isinstance(inputs, list) else []
     for argument, spec in tables.items():
         where = f"tables: {argument}"
         table = spec.get("table") if isinstance(spec, Mapping) else spec
-        if isinstance(spec, Mapping) and (set(spec) - {"table", "filter"} or "table" not in spec):
-            problems.append(f"{where}: expected a table name or {{table, filter}}, got keys {sorted(spec)}")
+        joins = isinstance(spec, Mapping) and bool(set(spec) & set(_JOIN_KEYS))
+        allowed = {"table", "filter", *_JOIN_KEYS}
+        if isinstance(spec, Mapping) and (
+            set(spec) - allowed or "table" not in spec or (joins and not set(_JOIN_KEYS) <= set(spec))
+        ):
+            expected = "a table name or {table, filter, join, on, columns}"
+            problems.append(f"{where}: expected {expected}, got keys {sorted(spec)}")
             continue
         if not isinstance(table, str) or table not in known:
             problems.append(f"{where}: {table!r} is not one of the inputs {known}")
         if isinstance(spec, Mapping) and "filter" in spec:
             problems += _check_filter(spec["filter"], where)
+        if joins and isinstance(spec, Mapping):
+            problems += _check_step({k: spec[k] for k in _JOIN_KEYS}, where, known)
     return problems
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -74,6 +74,7 @@ class _Definition:
     entry: Mapping[str, Any]
     level: str
     notes: list[str]
+    cache: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -143,8 +144,9 @@ def compute_indicators(
     catalogue = bh.indicators.catalogue()
     chosen = _choose(catalogue, indicators, levels)
     notes: list[str] = []
+    cache: dict[tuple[str, str], pd.DataFrame] = {}
     frames = [
-        _rows_of(entry, level, bundle, notes)
+        _rows_of(entry, level, bundle, notes, cache)
         for entry in _records(chosen)
         for level in entry["geography_levels"]
         if levels is None or level in levels
@@ -173,9 +175,15 @@ def _choose(catalogue: pd.DataFrame, indicators: Sequence[str] | None, levels: S
     return catalogue[catalogue["id"].isin(indicators)]
 
 
-def _rows_of(entry: Mapping[str, Any], level: str, bundle: DataBundle, notes: list[str]) -> pd.DataFrame:
+def _rows_of(
+    entry: Mapping[str, Any],
+    level: str,
+    bundle: DataBundle,
+    notes: list[str],
+    cache: dict[tuple[str, str], pd.DataFrame],
+) -> pd.DataFrame:
     """The rows of one indicator at one level (or one "skipped" row saying why there are none)."""
-    definition = _Definition(entry, level, notes)
+    definition = _Definition(entry, level, notes, cache)
     try:
         return _tidy(definition, _result(definition, bundle.tables, bundle.skipped), bundle)
     except _SkipError as why:
@@ -207,8 +215,21 @@ def _prepared(definition: _Definition, tables: Mapping[str, Any], skipped: Mappi
         raise _SkipError(f"the data have no {', '.join(map(repr, missing))} table ({reasons})")
     data = pd.DataFrame(tables[entry["inputs"][0]])
     for step in entry["prepare"]:
-        data = _step(data, step, definition, tables)
+        data = _record_step(data, step, definition) if "records" in step else _step(data, step, definition, tables)
     return data
+
+
+def _record_step(data: pd.DataFrame, step: Mapping[str, Any], definition: _Definition) -> pd.DataFrame:
+    """A records step (always the first): e.g. spells from episodes, made once per input table and run."""
+    key = (str(step["records"]), str(definition.entry["inputs"][0]))
+    if key not in definition.cache:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            try:
+                definition.cache[key] = getattr(bh.records, key[0])(data)
+            except BLMKError as err:
+                raise _SkipError(f"bh.records.{key[0]} refused the {key[1]!r} table: {err}") from err
+    return definition.cache[key]
 
 
 def _table_arguments(definition: _Definition, tables: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
@@ -219,6 +240,9 @@ def _table_arguments(definition: _Definition, tables: Mapping[str, Any]) -> dict
         table = pd.DataFrame(tables[name])
         if isinstance(spec, Mapping) and "filter" in spec:
             table = _step(table, {"filter": spec["filter"]}, definition, tables)
+        if isinstance(spec, Mapping) and "join" in spec:
+            join = {key: spec[key] for key in ("join", "on", "columns")}
+            table = _step(table, join, definition, tables)
         out[argument] = table
     return out
 
@@ -299,6 +323,7 @@ def _tidy(definition: _Definition, result: pd.DataFrame, bundle: DataBundle) -> 
     missing = [column for column in named if column not in result]
     if missing:
         raise _SkipError(f"{entry['function']} gave no column(s) {missing} named in the definition's output")
+    result = _attributed(definition, result, output["numerator"])
     n = len(result)
     value = _floats(result, output["value"], n)
     statistic = result["statistic"] if "statistic" in result else pd.Series([""] * n)
@@ -313,7 +338,7 @@ def _tidy(definition: _Definition, result: pd.DataFrame, bundle: DataBundle) -> 
             "level": definition.level,
             "area_code": codes.to_numpy(),
             "area_name": codes.map(names).to_numpy(),
-            "period": _period(entry, bundle),
+            "period": result["period"].astype(str).to_numpy() if "period" in result else _period(entry, bundle),
             "sex": _sex(result, columns),
             "value": value,
             "lower": _floats(result, output["lower"], n),
@@ -327,6 +352,23 @@ def _tidy(definition: _Definition, result: pd.DataFrame, bundle: DataBundle) -> 
             "suppressed": False,
         }
     )
+
+
+def _attributed(definition: _Definition, result: pd.DataFrame, numerator: str | None) -> pd.DataFrame:
+    """The rows of areas; rows with no area (e.g. spells of practices not in the population) are noted."""
+    unplaced = result[definition.key].isna()
+    if not unplaced.any():
+        return result
+    if definition.level == definition.entry["geography_levels"][0]:
+        counted = f"{_floats(result[unplaced], numerator, int(unplaced.sum())).sum():,.0f} " if numerator else ""
+        statistic = result.loc[unplaced, "statistic"] if "statistic" in result else pd.Series(dtype=object)
+        why = "; ".join(dict.fromkeys(str(s) for s in statistic.dropna())) or "no area"
+        definition.notes.append(
+            f"{definition.entry['id']}: {counted}{numerator or 'events'} of no {definition.level} in the data are "
+            f"left out of every level ({why})"
+        )
+    kept: pd.DataFrame = result[~unplaced].reset_index(drop=True)
+    return kept
 
 
 def _reason(statistic: object) -> str:

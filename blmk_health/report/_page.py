@@ -11,6 +11,7 @@ import pandas as pd
 
 import blmk_health as bh
 from blmk_health.report import _figures as fig
+from blmk_health.report import _figures_hospital as fig_hospital
 from blmk_health.report import _figures_primary as fig_primary
 from blmk_health.report import _html as html
 from blmk_health.report._bundle import DataBundle
@@ -63,6 +64,7 @@ def section_builders() -> list[tuple[str, Builder]]:
         ("Recorded prevalence in general practice", _recorded_prevalence),
         ("Primary care: patients per GP and the GP workforce", _workforce),
         ("Primary care: undiagnosed and under-treated hypertension and atrial fibrillation", _undiagnosed),
+        ("Hospital activity", _hospital),
         ("Places, GP clusters and deprivation", _maps),
         ("Indicator definitions", _definitions),
     ]
@@ -343,6 +345,132 @@ def _undiagnosed(bundle: DataBundle, table: pd.DataFrame, sdc: bool) -> html.Rep
             if _has(table, i)
         ],
     )
+
+
+_HOSPITAL_IDS = (
+    "emergency_spells_dsr",
+    "emergency_spells_crude",
+    "emergency_bed_days_dsr",
+    "emergency_readmissions_30_days",
+    "acsc_chronic_admissions",
+    "emergency_respiratory_admissions_0_4",
+)
+_HES = "Hospital Episode Statistics admitted patient care; NHS England, Patients Registered at a GP Practice"
+
+
+def _hospital(bundle: DataBundle, table: pd.DataFrame, sdc: bool) -> html.ReportSection | str:
+    indicator = "emergency_spells_dsr"
+    if not _has(table, indicator):
+        return _why_not(table, indicator)
+    caption = _source(bundle, _HES)
+    xlabel = "Emergency spells per 1,000 registered patients (age-sex standardised)"
+    figures = [
+        _figure(fig.area_chart(table, indicator, level="place", xlabel=xlabel), caption),
+        _figure(fig.area_chart(table, indicator, level="cluster", xlabel=xlabel), caption),
+    ]
+    trend = _emergency_trend(bundle)
+    if trend is not None:
+        chart = fig_hospital.trend_chart(
+            trend,
+            area="area",
+            benchmark=str(trend["area"].iloc[-1]),
+            title="Emergency spells per 1,000 registered patients, age-sex standardised, by financial year",
+            ylabel="Per 1,000 (age-sex standardised)",
+        )
+        figures.append(_figure(chart, caption))
+    level, areas = _map_areas(bundle)
+    if areas is not None:
+        legend = "Emergency spells per 1,000 (standardised)"
+        figures.append(_figure(_area_map(bundle, areas, table, indicator, level, legend), fig.BOUNDARY_SOURCE))
+    tables = [
+        html.indicator_table(table, i, levels=("cluster", "place", "icb")) for i in _HOSPITAL_IDS if _has(table, i)
+    ]
+    if trend is not None:
+        tables.append(_trend_table(trend, sdc))
+    return html.ReportSection(
+        id="hospital-activity",
+        title="Hospital activity",
+        lead="Emergency admissions and the bed days they use, per 1,000 registered patients and standardised for "
+        "age and sex so that older and younger areas can be compared; emergency readmissions within 30 days; "
+        "admissions for chronic conditions that good community care can usually prevent; and young children's "
+        "emergency admissions for respiratory conditions.",
+        method="Hospital provider spells from consultant episodes (one spell per stay, its admission method and "
+        "diagnosis from the first episode); emergency admissions are admission methods 21-2D. Each spell counts "
+        "against the patient's registered practice, summed for clusters, places and BLMK. Directly standardised "
+        "rates use the 2013 European Standard Population by sex and five-year band (Dobson 95% limits); "
+        "readmissions and chronic ambulatory-care-sensitive admissions are indirectly standardised for age and "
+        "sex against BLMK (Byars 95% limits). The change between years is the ratio of the two rates, with 95% "
+        "limits by the log method.",
+        source=_source(bundle, _HES),
+        period=_first_period(table, indicator),
+        figures=figures,
+        tables=tables,
+        notes=_hospital_notes(table),
+    )
+
+
+def _emergency_trend(bundle: DataBundle) -> pd.DataFrame | None:
+    """Emergency spells per 1,000, age-sex standardised, by place and for BLMK, per financial year."""
+    tables = bundle.tables
+    if not {"admissions", "registrations", "practices"} <= set(tables):
+        return None
+    practices = pd.DataFrame(tables["practices"])
+    wanted = ["practice_code", "place_name", "icb_name"]
+    if not set(wanted) <= set(practices.columns):
+        return None
+    spells = bh.records.spells(pd.DataFrame(tables["admissions"]))
+    population = pd.DataFrame(tables["registrations"]).merge(practices[wanted], on="practice_code")
+    rows = []
+    for column in ("place_name", "icb_name"):
+        out = pd.DataFrame(bh.indicators.emergency_admissions(spells, population, by=column, by_year=True))
+        rows.append(out.dropna(subset=[column]).rename(columns={column: "area"}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def _trend_table(trend: pd.DataFrame, sdc: bool) -> html.ReportTable:
+    def number(value: Any, sign: bool = False) -> str:
+        return "" if pd.isna(value) else (f"{value:+.1f}" if sign else f"{value:,.1f}")
+
+    rows = [
+        [
+            str(r["area"]),
+            str(r["period"]),
+            _count(int(r["spells"]), sdc),
+            _count(int(r["population"]), sdc),
+            number(r["value"]),
+            f"{number(r['lowercl'])} to {number(r['uppercl'])}",
+            number(r["change"], sign=True),
+            ""
+            if pd.isna(r["change"])
+            else f"{number(r['change_lowercl'], True)} to {number(r['change_uppercl'], True)}",
+        ]
+        for r in trend.to_dict("records")
+    ]
+    return html.ReportTable(
+        caption="Emergency spells per 1,000 registered patients, age-sex standardised, by financial year",
+        columns=["Area", "Year", "Spells", "Registered patients", "Rate", "95% limits", "Change (%)", "95% limits"],
+        rows=rows,
+        numeric=[False, False, True, True, True, False, True, False],
+        note="Change: the % change of the standardised rate from the year before. Registered patients: the latest "
+        "list, used for both years." + (" Counts rounded to 5." if sdc else ""),
+    )
+
+
+def _hospital_notes(table: pd.DataFrame) -> list[str]:
+    notes = []
+    if _has(table, "acsc_chronic_admissions"):
+        notes.append(
+            "Chronic ambulatory-care-sensitive conditions: the NHS Institute's chronic list (angina, asthma, heart "
+            "failure, COPD, diabetes complications, hypertension, iron-deficiency anaemia, nutritional "
+            "deficiencies); its procedure exclusions need procedure codes, which these data do not have."
+        )
+    if _has(table, "emergency_readmissions_30_days"):
+        notes.append(
+            "Readmissions count provider spells of all specialties, standardised by age and sex only: compare areas "
+            "within BLMK, not with NHS Digital's published indicator. Discharges in the last 30 days of the data "
+            "have incomplete follow-up."
+        )
+    return notes
 
 
 def _map_areas(bundle: DataBundle) -> tuple[str, Any]:

@@ -76,8 +76,9 @@ def protect_small_numbers(table: pd.DataFrame, *, threshold: int = 7, round_to: 
 
     - values that are a function of the published numerator and denominator alone are recomputed from
       them, with their limits, or blanked when a count was removed: rates and proportions (Wilson),
-      treatment gaps, patients per GP FTE and GP FTE per 10,000, expected prevalence, the detection
-      ratio (recorded / expected, Poisson limits) and the estimated undiagnosed (expected - recorded);
+      crude rates of emergency admissions, treatment gaps, patients per GP FTE and GP FTE per 10,000,
+      expected prevalence, the detection ratio (recorded / expected, Poisson limits) and the estimated
+      undiagnosed (expected - recorded);
     - other statistics (standardised rates, life expectancy, ...) are computed from counts that are not
       published (per age band), so their value is kept when its numerator survives and blanked when it
       was removed.
@@ -167,12 +168,20 @@ def _rounded(counts: pd.Series, round_to: int) -> pd.Series:
     return rounded
 
 
+#: Functions whose value is a crude rate of the published counts when their definition asks for no
+#: standardisation (their standardised values are computed from counts by age band, and kept).
+_CRUDE_UNLESS_STANDARDISED = {"emergency_admissions", "acsc_admissions"}
+
+
 def _recomputation(catalogue: pd.DataFrame) -> pd.Series:
     """Each definition's key in :data:`_RECOMPUTED` (``None`` when its value is not recomputed)."""
     keys = {}
     for indicator, row in catalogue.iterrows():
         output = row["output"] if isinstance(row["output"], dict) else {}
+        options = row["options"] if isinstance(row["options"], dict) else {}
         key = (str(row["function"]), str(output.get("value", "value")))
+        if key[0] in _CRUDE_UNLESS_STANDARDISED and key[1] == "value" and options.get("standardise") == "crude":
+            key = ("crude_rate", "value")
         keys[indicator] = key if key in _RECOMPUTED else None
     return pd.Series(keys, dtype=object)
 

@@ -82,7 +82,7 @@ def test_definitions_are_package_data() -> None:
 
 def test_indicator_functions_are_the_public_callables() -> None:
     public = {name for name in bh.indicators.__all__ if callable(getattr(bh.indicators, name))}
-    assert set(indicator_functions()) == public - {"catalogue"}
+    assert set(indicator_functions()) == public - {"catalogue", "acsc_codelist"}
     assert "ci" not in indicator_functions()
 
 
@@ -113,7 +113,10 @@ def test_inputs_and_columns_exist(synthetic: bh.datasets.SyntheticBLMK, definiti
     assert not missing, f"input tables not in synthetic_blmk(): {missing}"
     have = set(tables[entry["inputs"][0]])
     for step in entry["prepare"]:
-        if "filter" in step:
+        if "records" in step:  # spells from episodes: the episode columns go, the spell columns come
+            assert step["records"] == "spells"
+            have = {c for c in have if not c.startswith("episode_")} | set(bh.records.SPELL_COLUMNS)
+        elif "filter" in step:
             assert set(step["filter"]) <= have, step
         elif "join" in step:
             assert set(step["on"]) <= have, step
@@ -220,7 +223,30 @@ def _expected_treatment(code: str) -> Callable[[bh.datasets.SyntheticBLMK, str],
     return expected
 
 
+def _expected_admissions(function: str, **options: Any) -> Callable[[bh.datasets.SyntheticBLMK, str], pd.DataFrame]:
+    def expected(synthetic: bh.datasets.SyntheticBLMK, level: str) -> pd.DataFrame:
+        lookup = synthetic.practices[_LEVEL_CODES]
+        spells = bh.records.spells(synthetic.admissions).merge(lookup, on="practice_code")
+        key = [LEVEL_COLUMNS[level]]
+        if function == "readmissions":
+            result: pd.DataFrame = bh.indicators.readmissions(spells, by=key, period="latest", **options)
+            return result
+        population = synthetic.registrations.merge(lookup, on="practice_code")
+        result = getattr(bh.indicators, function)(spells, population, by=key, period="latest", **options)
+        return result
+
+    return expected
+
+
 EXPECTED: dict[str, Callable[[bh.datasets.SyntheticBLMK, str], pd.DataFrame]] = {
+    "emergency_spells_crude": _expected_admissions("emergency_admissions", standardise=None),
+    "emergency_spells_dsr": _expected_admissions("emergency_admissions"),
+    "emergency_bed_days_dsr": _expected_admissions("emergency_admissions"),
+    "emergency_respiratory_admissions_0_4": _expected_admissions(
+        "emergency_admissions", standardise=None, ages=(0, 4), diagnoses="J"
+    ),
+    "acsc_chronic_admissions": _expected_admissions("acsc_admissions"),
+    "emergency_readmissions_30_days": _expected_admissions("readmissions"),
     "patients_per_gp_fte": _expected_workforce("gp_excl_registrars"),
     "gp_fte_per_10000": _expected_workforce("gp_excl_registrars"),
     "patients_per_nurse_fte": _expected_workforce("nurses"),
@@ -408,7 +434,7 @@ _INVALID: list[tuple[dict[str, Any], str]] = [
     ({"next_review": dt.date(2026, 1, 1)}, "next_review (2026-01-01) must be after date_reviewed (2026-11-01)"),
     # the function and its arguments
     ({"function": 3}, "function: expected str, got 3"),
-    ({"function": "guesswork"}, "function: 'guesswork' is not one of crude_rate, dsr,"),
+    ({"function": "guesswork"}, "function: 'guesswork' is not one of acsc_admissions, crude_rate, dsr,"),
     ({"function": "catalogue"}, "function: 'catalogue' is not one of"),
     ({"function": "ci"}, "function: 'ci' is not one of"),
     ({"columns": ["deaths"]}, "columns: expected table, got ['deaths']"),
@@ -432,7 +458,7 @@ _INVALID: list[tuple[dict[str, Any], str]] = [
     ({"prepare": [{"group": ["sex"]}]}, "prepare step 1: expected the keys join, on, columns (a join), sum, by"),
     ({"prepare": [{"filter": {}}]}, "prepare step 1: filter: expected a table of column = value"),
     ({"tables": {"expected": "lsoas"}}, "tables: expected: 'lsoas' is not one of the inputs"),
-    ({"tables": {"expected": {"name": "places"}}}, "tables: expected: expected a table name or {table, filter}"),
+    ({"tables": {"expected": {"name": "places"}}}, "tables: expected: expected a table name or {table, filter, join, on, columns}"),
     ({"tables": {"expected": {"table": "places", "filter": {"x": []}}}}, "tables: expected: filter: ['x'] must"),
     ({"tables": {"wrong_argument": "places"}}, "does not accept the argument(s) wrong_argument"),
     ({"output": {"colour": "value"}}, "output: unknown key(s) ['colour']"),

@@ -1,0 +1,364 @@
+"""Hospital spells counted by area, sex, age band (and financial year), and the population beside them.
+
+The spell-level work runs in the caller's backend, lazily on lazy frames: codes are recoded through their
+distinct values, the flags of each spell are summed per cell with :func:`blmk_health._frames.grouped_sums`,
+and only the cells (areas x 2 sexes x 19 age bands x years) are collected. The population is aggregated the
+same way. Everything after that is small and done in pandas (:mod:`._admission_rates`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import narwhals.stable.v2 as nw
+import numpy as np
+import pandas as pd
+
+from blmk_health._age_bands import parse_band
+from blmk_health._frames import TMP, Frame, collect_small, grouped_sums, ingest, recode
+from blmk_health._hospital import (
+    ADMISSION_METHODS,
+    date_day_number,
+    date_value,
+    day_number,
+    financial_year_start,
+    require_dates,
+)
+from blmk_health._validation import Check, check_values, describe_values, require_columns, require_numeric
+from blmk_health.errors import DomainError, InputError, SchemaError
+
+__all__ = [
+    "Period",
+    "Selection",
+    "SpellColumns",
+    "method_text",
+    "population_cells",
+    "resolve_period",
+    "sex_codes",
+    "spell_cells",
+]
+
+_SEX_CODES = {"male": 0.0, "m": 0.0, "1": 0.0, "female": 1.0, "f": 1.0, "2": 1.0}
+#: The oldest age accepted (older ages are errors in the data, not people).
+MAX_AGE = 125
+
+
+@dataclass(frozen=True)
+class SpellColumns:
+    """The columns of the spell table a count reads."""
+
+    unit: str
+    age: str
+    sex: str
+    admission_date: str
+    admission_method: str
+    bed_days: str | None
+    same_day: str | None
+    diagnosis: str | None
+    spell_id: str | None
+
+
+@dataclass(frozen=True)
+class Period:
+    """Spells admitted from ``first`` to ``last`` (inclusive), and the label of the period."""
+
+    first: dt.date
+    last: dt.date
+    label: str
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which spells are counted: admission-method groups, period, ages, diagnoses and further rules.
+
+    ``condition`` is a further spell-level rule (e.g. the ACSC code list): a function of the frame
+    returning new columns (recoded codes) and a 0/1 expression of them that must be 1 for a spell to count.
+    """
+
+    groups: tuple[str, ...]
+    period: Period | None = None
+    ages: tuple[int, int] | None = None
+    diagnoses: tuple[str, ...] | None = None
+    by_year: bool = False
+    condition: Callable[[Frame], tuple[Mapping[str, Any], Any]] | None = None
+
+
+def resolve_period(frame: Frame, date_column: str, period: Any) -> Period | None:
+    """``None`` (every spell), ``"latest"`` (the latest financial year in the data), a financial year
+    ``"2018/19"``, or a pair of dates (inclusive)."""
+    if period is None:
+        return None
+    if isinstance(period, str) and period == "latest":
+        latest = collect_small(frame.frame.select(nw.col(date_column).max().alias("d"))).item(0, 0)
+        if latest is None:
+            msg = f"spells: column {date_column!r} has no dates, so there is no latest financial year"
+            raise DomainError(msg)
+        day = date_value(latest, "period")
+        start = day.year - (day.month < 4)
+        return _financial_year(start)
+    if isinstance(period, str):
+        text = period.strip()
+        if len(text) == 7 and text[4] in "/-" and text[:4].isdigit() and text[5:].isdigit():
+            start = int(text[:4])
+            if (start + 1) % 100 == int(text[5:]):
+                return _financial_year(start)
+        msg = f"period: expected 'latest', a financial year such as '2018/19', or two dates; got {period!r}"
+        raise InputError(msg)
+    if isinstance(period, Sequence) and len(period) == 2:
+        first, last = date_value(period[0], "period"), date_value(period[1], "period")
+        if last < first:
+            msg = f"period: the end {last} is before the start {first}"
+            raise InputError(msg)
+        return Period(first, last, f"{first.isoformat()} to {last.isoformat()}")
+    msg = f"period: expected 'latest', a financial year such as '2018/19', or two dates; got {period!r}"
+    raise InputError(msg)
+
+
+def _financial_year(start: int) -> Period:
+    return Period(dt.date(start, 4, 1), dt.date(start + 1, 3, 31), f"{start}/{(start + 1) % 100:02d}")
+
+
+def check_spell_columns(frame: Frame, columns: SpellColumns) -> None:
+    """Columns present and of the right kind; ages within 0-125; spell ids not repeated."""
+    named = [
+        ("unit", columns.unit),
+        ("age", columns.age),
+        ("sex", columns.sex),
+        ("admission_date", columns.admission_date),
+        ("admission_method", columns.admission_method),
+        ("bed_days", columns.bed_days),
+        ("same_day", columns.same_day),
+        ("diagnosis", columns.diagnosis),
+        ("spell_id", columns.spell_id),
+    ]
+    require_columns(frame, [(a, c) for a, c in named if c is not None])
+    require_numeric(frame, [(a, c) for a, c in (("age", columns.age), ("bed_days", columns.bed_days)) if c])
+    require_dates(frame, [("admission_date", columns.admission_date)])
+    checks = [
+        Check.below("spells", columns.age, 0, "has a negative age", "ages are whole years from 0"),
+        Check(
+            "spells",
+            columns.age,
+            nw.col(columns.age) > MAX_AGE,
+            f"has an age above {MAX_AGE}",
+            "ages are whole years from 0; correct or remove these spells",
+        ),
+    ]
+    if columns.bed_days:
+        checks.append(Check.below("spells", columns.bed_days, 0, "has negative bed days", "bed days are >= 0"))
+    check_values(frame, checks)
+    if columns.spell_id is not None:
+        _check_unique(frame, columns.spell_id)
+
+
+def _check_unique(frame: Frame, spell_id: str) -> None:
+    counted = collect_small(frame.frame.select(nw.len().alias("n"), nw.col(spell_id).n_unique().alias("distinct"))).row(
+        0
+    )
+    if counted[0] == counted[1]:
+        return
+    repeated = frame.frame.group_by(spell_id).agg(nw.len().alias("n")).filter(nw.col("n") > 1).select(spell_id).head(5)
+    shown = collect_small(repeated).get_column(spell_id).to_list()
+    msg = (
+        f"spells: column {spell_id!r} repeats {counted[0] - counted[1]} spell id(s) (first: {describe_values(shown)}); "
+        "give one row per spell (bh.records.spells turns episodes into spells)"
+    )
+    raise SchemaError(msg)
+
+
+def spell_cells(frame: Frame, columns: SpellColumns, selection: Selection) -> pd.DataFrame:
+    """Counts per area, sex (0 male, 1 female, NaN unknown), age band (0-18, NaN unknown) [and year].
+
+    Columns: ``unit``, ``sex``, ``band``, [``year``], ``spells``, ``bed_days``, ``same_day``,
+    ``unknown_method`` and ``outside_period``.
+    """
+    keyed, flags = _spell_flags(frame, columns, selection)
+    keys = [f"{TMP}unit", f"{TMP}sex", f"{TMP}band"] + ([f"{TMP}year"] if selection.by_year else [])
+    counted = flags["base"] * flags["in_period"]
+    exprs: dict[str, Any] = {
+        "spells": counted,
+        "unknown_method": flags["unknown"] * flags["in_period"],
+        "outside_period": flags["base"] * (1 - flags["in_period"]),
+    }
+    if columns.bed_days:
+        exprs["bed_days"] = counted * nw.col(columns.bed_days).cast(nw.Float64).fill_null(0)
+    if columns.same_day:
+        exprs["same_day"] = counted * nw.col(columns.same_day).cast(nw.Float64).fill_null(0)
+    eager = grouped_sums(keyed, keys, exprs).to_pandas()
+    names = {f"{TMP}unit": "unit", f"{TMP}sex": "sex", f"{TMP}band": "band", f"{TMP}year": "year"}
+    out = eager.rename(columns=names)
+    for name in ("bed_days", "same_day"):
+        if name not in out:
+            out[name] = np.nan
+    return out
+
+
+def _spell_flags(frame: Frame, columns: SpellColumns, selection: Selection) -> tuple[Frame, dict[str, Any]]:
+    """The frame with key columns added, and the 0/1 flags (expressions) of each spell."""
+    recoded: dict[str, Any] = {}
+    recoded.update(recode(frame, columns.sex, sex_codes))
+    recoded.update(recode(frame, columns.admission_method, lambda labels: _method_flags(labels, selection.groups)))
+    if selection.diagnoses is not None and columns.diagnosis is not None:
+        prefixes = selection.diagnoses
+        recoded.update(recode(frame, columns.diagnosis, lambda labels: _prefix_flag(labels, prefixes)))
+    condition = None
+    if selection.condition is not None:
+        columns_added, condition = selection.condition(frame)
+        recoded.update(columns_added)
+    age = nw.col(columns.age)
+    band = (age // 5).clip(upper_bound=18).cast(nw.Float64)
+    added: dict[str, Any] = {f"{TMP}unit": nw.col(columns.unit), f"{TMP}band": band, **recoded}
+    if selection.by_year:
+        added[f"{TMP}year"] = financial_year_start(nw.col(columns.admission_date))
+    keyed = frame.with_frame(frame.frame.with_columns(**added))
+    base = nw.col(f"{TMP}nel")
+    for name in recoded:
+        if name.startswith(f"{TMP}ok"):
+            base = base * nw.col(name)
+    if condition is not None:
+        base = base * condition
+    if selection.ages is not None:
+        low, high = selection.ages
+        base = base * (age.is_null() | ((age >= low) & (age <= high))).cast(nw.Float64)
+    return keyed, {"base": base, "unknown": nw.col(f"{TMP}unknown"), "in_period": _in_period(columns, selection)}
+
+
+def _in_period(columns: SpellColumns, selection: Selection) -> Any:
+    if selection.period is None:
+        return nw.lit(1.0)
+    day = day_number(nw.col(columns.admission_date))
+    first, last = date_day_number(selection.period.first), date_day_number(selection.period.last)
+    return ((day >= first) & (day <= last)).fill_null(value=False).cast(nw.Float64)
+
+
+def sex_codes(labels: list[Any]) -> dict[str, tuple[dict[Any, Any], Any]]:
+    mapping = {label: _SEX_CODES.get(_text(label).lower(), np.nan) for label in labels}
+    return {f"{TMP}sex": (mapping, nw.Float64)}
+
+
+def _method_flags(labels: list[Any], groups: tuple[str, ...]) -> dict[str, tuple[dict[Any, Any], Any]]:
+    codes = {label: _method_group_of(label) for label in labels}
+    return {
+        f"{TMP}nel": ({label: float(group in groups) for label, group in codes.items()}, nw.Float64),
+        f"{TMP}unknown": ({label: float(group == "unknown") for label, group in codes.items()}, nw.Float64),
+    }
+
+
+_GROUP_OF = {code: group for code, group, _ in ADMISSION_METHODS}
+
+
+def _method_group_of(label: Any) -> str:
+    return _GROUP_OF.get(method_text(label), "unknown")
+
+
+def method_text(label: Any) -> str:
+    """An admission-method code as text: ``11``, ``11.0`` and ``" 11 "`` are ``"11"``, ``"2a"`` is ``"2A"``."""
+    return _text(label).upper()
+
+
+def _prefix_flag(labels: list[Any], prefixes: tuple[str, ...]) -> dict[str, tuple[dict[Any, Any], Any]]:
+    def matches(label: Any) -> float:
+        text = _text(label).upper().replace(".", "")
+        return float(bool(text) and text.startswith(prefixes))
+
+    return {f"{TMP}ok_diagnosis": ({label: matches(label) for label in labels}, nw.Float64)}
+
+
+def _text(label: Any) -> str:
+    """A code as text: whole numbers without decimals, missing as ``""``."""
+    if label is None or (isinstance(label, float) and label != label):
+        return ""
+    if isinstance(label, (int, float, np.integer, np.floating)) and not isinstance(label, bool):
+        number = float(label)
+        return str(int(number)) if number.is_integer() else str(number)
+    return str(label).strip()
+
+
+def population_cells(
+    population: Any, unit: str, sex: str, age_band: str, count: str, by: Sequence[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The population per area, sex (0/1) and standard band (0-18), and each area's ``by`` values.
+
+    Returns ``(cells, lookup)``: ``cells`` has ``unit``, ``sex``, ``band``, ``population``; ``lookup``
+    one row per area with its ``by`` columns.
+    """
+    frame = ingest(population, "population")
+    require_columns(frame, [("unit", unit), ("sex", sex), ("age_band", age_band), ("count", count)])
+    require_columns(frame, [("by", column) for column in by])
+    require_numeric(frame, [("count", count)])
+    check_values(
+        frame,
+        [
+            Check.below("population", count, 0, "has a negative count", "populations must be >= 0"),
+            Check.missing("population", count, "is missing", "give a count (0 where there is nobody)"),
+        ],
+    )
+    keys = list(dict.fromkeys([unit, *by, sex, age_band]))
+    summed = grouped_sums(frame, keys, {f"{TMP}n": nw.col(count).cast(nw.Float64)}).to_pandas()
+    summed = summed.rename(columns={f"{TMP}n": "population"})
+    lookup = _area_lookup(summed, unit, list(by))
+    summed["sex_code"] = _population_sexes(summed[sex], sex)
+    summed["band_code"] = _population_bands(summed[age_band], age_band)
+    cells = summed.groupby([unit, "sex_code", "band_code"], as_index=False, observed=True)[["population"]].sum()
+    cells = cells.rename(columns={unit: "unit", "sex_code": "sex", "band_code": "band"})
+    return cells, lookup
+
+
+def _area_lookup(summed: pd.DataFrame, unit: str, by: list[str]) -> pd.DataFrame:
+    columns = list(dict.fromkeys([unit, *by]))
+    lookup = summed[columns].drop_duplicates()
+    repeated = lookup[lookup.duplicated(unit, keep=False)]
+    if len(repeated):
+        shown = describe_values(repeated[unit].drop_duplicates().tolist())
+        msg = (
+            f"population: the by column(s) {by} take more than one value for some {unit} ({shown}); each area "
+            "must belong to one group"
+        )
+        raise SchemaError(msg)
+    return lookup.rename(columns={unit: "unit"}) if unit not in by else lookup.assign(unit=lookup[unit])
+
+
+def _population_sexes(values: pd.Series, column: str) -> np.ndarray[Any, Any]:
+    codes = values.map(lambda v: _SEX_CODES.get(_text(v).lower(), np.nan)).to_numpy(dtype=float)
+    bad = values[np.isnan(codes)].drop_duplicates().tolist()
+    if bad:
+        msg = (
+            f"population: column {column!r} has sexes that are neither male nor female: {describe_values(bad)}; "
+            "give the population of each sex (Male/Female, M/F or 1/2), without total rows"
+        )
+        raise SchemaError(msg)
+    return codes
+
+
+def _population_bands(values: pd.Series, column: str) -> np.ndarray[Any, Any]:
+    """Each label's band of the 2013 European Standard Population (0-18): a label must fall within one."""
+    labels = values.drop_duplicates().tolist()
+    index = {label: _band_of(label) for label in labels}
+    bad = [label for label, band in index.items() if band is None]
+    if bad:
+        msg = (
+            f"population: column {column!r} has age bands that do not fall within one five-year band of the 2013 "
+            f"European Standard Population: {describe_values(bad)}; give five-year bands (0-4, ..., 85-89, 90+) or "
+            "narrower ones (e.g. 0, 1-4, 90-94, 95+), without total rows"
+        )
+        raise SchemaError(msg)
+    return values.map(index).to_numpy(dtype=float)
+
+
+def _band_of(label: Any) -> float | None:
+    """The standard band (0-18) a label falls within, or ``None``: ``"0_4"``, ``"1-4"``, ``"90_94"``,
+    ``"95+"`` and a start age alone (``5``) are read; ``"85+"`` or ``"0-9"`` span two bands."""
+    parsed = parse_band(label.replace("_", "-") if isinstance(label, str) else label)
+    if parsed is None:
+        return None
+    start, end = parsed.start, parsed.end
+    if start >= 90:
+        return 18.0
+    if parsed.is_open:
+        return None
+    if end is None:
+        return float(start // 5) if start % 5 == 0 else None
+    return float(start // 5) if start <= end and start // 5 == end // 5 else None
