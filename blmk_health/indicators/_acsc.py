@@ -72,7 +72,9 @@ def check_codelists(codes: Any, exclusions: Any) -> tuple[pd.DataFrame, pd.DataF
     """The diagnosis list and the procedure exclusions, the shipped ones where ``None``, checked."""
     table = acsc_codelist(kind="diagnoses") if codes is None else to_pandas(codes, "codelist")
     excl = (
-        acsc_codelist(kind="procedure exclusions") if exclusions is None else to_pandas(exclusions, "procedure_exclusions")
+        acsc_codelist(kind="procedure exclusions")
+        if exclusions is None
+        else to_pandas(exclusions, "procedure_exclusions")
     )
     for argument, frame, wanted in (
         ("codelist", table, ("condition", "code", "position")),

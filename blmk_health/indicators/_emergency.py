@@ -3,16 +3,18 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import narwhals.stable.v2 as nw
 import numpy as np
 import pandas as pd
 
 from blmk_health._confidence import parse_confidence
-from blmk_health._frames import Frame, as_list, back_to_caller, ingest, like_caller, to_pandas
-from blmk_health._hospital import check_nel_definition
+from blmk_health._frames import Frame, as_list, back_to_caller, collect_small, ingest, like_caller, to_pandas
+from blmk_health._hospital import check_nel_definition, date_value, financial_year_label
 from blmk_health._validation import check_choice, check_flag, check_positive_number
 from blmk_health.errors import InputError, SchemaError
 from blmk_health.indicators._admission_counts import (
@@ -80,6 +82,8 @@ def run_admissions(call: AdmissionCall) -> Any:
     )
     check_spell_columns(frame, columns)
     by = as_list(call.by, "by")
+    if call.period is None and not call.by_year:
+        _warn_if_several_years(frame, columns.admission_date)
     selection = Selection(
         groups=groups,
         period=resolve_period(frame, columns.admission_date, call.period),
@@ -108,6 +112,24 @@ def run_admissions(call: AdmissionCall) -> Any:
     )
     table = _finish(admission_rates(cells, population, lookup, options), options, call)
     return back_to_caller(like_caller(table, frame), frame)
+
+
+def _warn_if_several_years(frame: Any, admission_date: str) -> None:
+    """Warn when spells of several financial years would be counted over one population."""
+    ends = collect_small(
+        frame.frame.select(nw.col(admission_date).min().alias("a"), nw.col(admission_date).max().alias("b"))
+    ).row(0)
+    if ends[0] is None or ends[1] is None:
+        return
+    first, last = (date_value(value, "admission_date") for value in ends)
+    years = [day.year - (day.month < 4) for day in (first, last)]
+    if years[0] != years[1]:
+        msg = (
+            f"spells: admitted from {first} to {last}, in {years[1] - years[0] + 1} financial years "
+            f"({financial_year_label(years[0])} to {financial_year_label(years[1])}), all counted over one "
+            "population; pass period='latest' (or a year such as '2018/19') for a yearly rate, or by_year=True"
+        )
+        warnings.warn(msg, UserWarning, stacklevel=4)
 
 
 def _ages(ages: Any) -> tuple[int, int] | None:

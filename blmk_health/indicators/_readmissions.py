@@ -202,7 +202,7 @@ def readmissions(
     cells = _cells(frame, columns, by_columns, chosen, by_year, options)
     table = _rates(cells, by_columns, options, _reference(reference))
     table = _labelled(table, by_columns, chosen, by_year)
-    note = _follow_up_note(frame, admission_date, discharge_date, chosen, options.window)
+    note = _follow_up_note(frame, admission_date, chosen, options.window)
     table = _finish(table, options, metadata, note)
     return back_to_caller(like_caller(table, frame), frame)
 
@@ -313,6 +313,7 @@ def _cells(
     out = grouped_sums(keyed, keys, exprs).to_pandas().rename(columns={f"{TMP}sex": "sex", f"{TMP}band": "band"})
     if not by_year:
         out["year"] = 0
+        return out  # every group of the data, with 0 discharges where it has none in the period
     return out[out["discharges"] + out["excluded_spells"] > 0]
 
 
@@ -422,20 +423,19 @@ def _labelled(table: pd.DataFrame, by: list[str], period: Period | None, by_year
     return table.drop(columns="year")
 
 
-def _follow_up_note(frame: Frame, admission_date: str, discharge_date: str, period: Period | None, window: int) -> str:
-    """Why follow-up is incomplete, when the data end within the window after the last discharge counted."""
-    ends = collect_small(
-        frame.frame.select(nw.col(admission_date).max().alias("a"), nw.col(discharge_date).max().alias("d"))
-    ).row(0)
-    if ends[0] is None or ends[1] is None:
+def _follow_up_note(frame: Frame, admission_date: str, period: Period | None, window: int) -> str:
+    """Why follow-up is incomplete: the admissions in the data end less than ``window`` days after the end of
+    the period (readmissions after the last admission date cannot be seen)."""
+    latest = collect_small(frame.frame.select(nw.col(admission_date).max().alias("a"))).item(0, 0)
+    if latest is None:
         return ""
-    data_end = max(date_value(ends[0], "admission_date"), date_value(ends[1], "discharge_date"))
+    data_end = date_value(latest, "admission_date")
     last = min(period.last, data_end) if period is not None else data_end
     if data_end >= last + dt.timedelta(days=window - 1):
         return ""
     return (
-        f"follow-up incomplete: the data end on {data_end.isoformat()}, less than {window} days after the last "
-        "discharges counted"
+        f"follow-up incomplete: the admissions in the data end on {data_end.isoformat()}, less than {window} days "
+        "after the last discharges counted"
     )
 
 

@@ -233,7 +233,7 @@ def _expected_admissions(function: str, **options: Any) -> Callable[[bh.datasets
             return result
         population = synthetic.registrations.merge(lookup, on="practice_code")
         result = getattr(bh.indicators, function)(spells, population, by=key, period="latest", **options)
-        return result
+        return result  # noqa: RET504 - typed as a DataFrame
 
     return expected
 
@@ -458,7 +458,10 @@ _INVALID: list[tuple[dict[str, Any], str]] = [
     ({"prepare": [{"group": ["sex"]}]}, "prepare step 1: expected the keys join, on, columns (a join), sum, by"),
     ({"prepare": [{"filter": {}}]}, "prepare step 1: filter: expected a table of column = value"),
     ({"tables": {"expected": "lsoas"}}, "tables: expected: 'lsoas' is not one of the inputs"),
-    ({"tables": {"expected": {"name": "places"}}}, "tables: expected: expected a table name or {table, filter, join, on, columns}"),
+    (
+        {"tables": {"expected": {"name": "places"}}},
+        "tables: expected: expected a table name or {table, filter, join, on, columns}",
+    ),
     ({"tables": {"expected": {"table": "places", "filter": {"x": []}}}}, "tables: expected: filter: ['x'] must"),
     ({"tables": {"wrong_argument": "places"}}, "does not accept the argument(s) wrong_argument"),
     ({"output": {"colour": "value"}}, "output: unknown key(s) ['colour']"),

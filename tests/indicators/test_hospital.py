@@ -7,6 +7,7 @@ limits from scipy's chi-square, Wilson's score interval), not taken from the cod
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -219,6 +220,21 @@ def test_financial_year_period_includes_1_april_to_31_march() -> None:
         data, population({"P1": 10}), standardise=None, period=("2018-03-31", "2018-04-01")
     )
     assert (dates["period"].iloc[0], dates["spells"].iloc[0]) == ("2018-03-31 to 2018-04-01", 2)
+
+
+def test_spells_of_several_financial_years_over_one_population_warn() -> None:
+    pop = population({"P1": 10})
+    one_year = spells([("P1", 30, "Male", "2017-04-01", "21"), ("P1", 30, "Male", "2018-03-31", "21")])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bh.indicators.emergency_admissions(one_year, pop, standardise=None)
+    two_years = spells([("P1", 30, "Male", "2018-03-31", "21"), ("P1", 30, "Male", "2018-04-01", "21")])
+    with pytest.warns(UserWarning, match=r"in 2 financial years \(2017/18 to 2018/19\).*period='latest'"):
+        bh.indicators.emergency_admissions(two_years, pop, standardise=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bh.indicators.emergency_admissions(two_years, pop, standardise=None, by_year=True)
+        bh.indicators.emergency_admissions(two_years, pop, standardise=None, period="latest")
 
 
 def test_by_year_gives_the_change_with_log_method_limits() -> None:
@@ -445,6 +461,14 @@ def episodes_of(rows: list[tuple[object, ...]]) -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
+def test_readmissions_with_no_discharges_in_the_period_give_a_blank_row() -> None:
+    data = episodes_of([(1, "2018-05-01", "2018-05-10", "21")])
+    out = bh.indicators.readmissions(data, standardise=None, period="2019/20")
+    assert (out["discharges"].iloc[0], out["readmissions"].iloc[0]) == (0, 0)
+    assert np.isnan(out["value"].iloc[0])
+    assert out["statistic"].iloc[0].endswith("NA: no discharges")
+
+
 def test_readmission_window_counts_0_to_29_days_after_discharge() -> None:
     data = episodes_of(
         [
@@ -547,11 +571,19 @@ def test_readmissions_indirectly_standardised_by_age_and_sex() -> None:
 
 
 def test_readmissions_say_when_follow_up_is_incomplete() -> None:
-    data = episodes_of([(1, "2019-03-01", "2019-03-20", "21")])
+    # Discharges after the last admission date do not extend the follow-up: no admission after 1 March is seen.
+    data = episodes_of([(1, "2019-03-01", "2019-03-20", "21"), (2, "2019-02-01", "2019-05-20", "21")])
     out = bh.indicators.readmissions(data, standardise=None, period="2018/19")
-    assert "follow-up incomplete: the data end on 2019-03-20" in out["statistic"].iloc[0]
+    assert out["discharges"].iloc[0] == 1
+    assert "follow-up incomplete: the admissions in the data end on 2019-03-01" in out["statistic"].iloc[0]
+    # Admissions to 29 April: 29 days after 31 March, the last day a 30-day readmission can start.
     later = episodes_of([(1, "2019-03-01", "2019-03-20", "21"), (2, "2019-04-29", "2019-04-30", "11")])
     assert "follow-up" not in bh.indicators.readmissions(later, standardise=None, period="2018/19")["statistic"].iloc[0]
+    earlier = episodes_of([(1, "2019-03-01", "2019-03-20", "21"), (2, "2019-04-28", "2019-04-30", "11")])
+    assert (
+        "follow-up incomplete"
+        in bh.indicators.readmissions(earlier, standardise=None, period="2018/19")["statistic"].iloc[0]
+    )
 
 
 # --- bad input ----------------------------------------------------------------------------------------
