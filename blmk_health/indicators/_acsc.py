@@ -28,6 +28,7 @@ ACSC_SOURCE = (
     "as implemented by The Strategy Unit, nhp_sql, mitigators/ip_ambulatory_care_conditions_chronic.sql"
 )
 _POSITIONS = ("primary", "any", "primary with a copd secondary")
+_LETTER = {"primary": "p", "any": "a", "primary with a copd secondary": "w"}
 _FILES = {"diagnoses": "acsc_chronic.csv", "procedure exclusions": "acsc_procedure_exclusions.csv"}
 
 
@@ -125,40 +126,53 @@ def acsc_rule(
     if procedures:
         require_columns(frame, [("procedures", c) for c in procedures])
     conditions = list(dict.fromkeys(codes["condition"]))
-    added: dict[str, Any] = {}
-    primary_flags = {c: _starts(codes, c, "primary") for c in conditions}
-    copd_secondary = _starts(codes, "copd", "primary")
-    j20 = {c: _starts(codes, c, "primary with a copd secondary") for c in conditions}
-    anywhere = {c: _starts(codes, c, "any") for c in conditions}
-    first = {**_keyed("p", primary_flags), **_keyed("j", j20), **_keyed("a", anywhere)}
-    added.update(_recoded(frame, diagnoses[0], "dx1", first))
-    for i, column in enumerate(diagnoses[1:], start=2):
-        added.update(_recoded(frame, column, f"dx{i}", {**_keyed("a", anywhere), "copd2": copd_secondary}))
     excluded: dict[str, Any] = {}
+    added: dict[str, Any] = {}
     if procedures:
         excluded, more = _procedure_flags(frame, procedures, exclusions, conditions)
         added.update(more)
+    # Conditions without procedure exclusions are matched together; the others one by one.
+    groups = {"free": [c for c in conditions if c not in excluded]}
+    groups.update({f"c{i}": [c] for i, c in enumerate(conditions) if c in excluded})
+    rules = {
+        key: {position: _starts(codes, members, position) for position in _POSITIONS}
+        for key, members in groups.items()
+        if members
+    }
+    copd = _starts(codes, ["copd"], "primary")
+    first = {
+        f"{_LETTER[position]}{key}": starts
+        for key, rule in rules.items()
+        for position, starts in rule.items()
+        if starts
+    }
+    added.update(_recoded(frame, diagnoses[0], "dx1", first))
+    later = {f"a{key}": rule["any"] for key, rule in rules.items() if rule["any"]}
+    if any(rule["primary with a copd secondary"] for rule in rules.values()) and copd:
+        later["copd2"] = copd
+    for i, column in enumerate(diagnoses[1:], start=2):
+        if later:
+            added.update(_recoded(frame, column, f"dx{i}", later))
     matches = []
-    for index, condition in enumerate(conditions):
-        names = [f"{TMP}dx1_p{index}"] + [f"{TMP}dx{i}_a{index}" for i in range(1, len(diagnoses) + 1)]
-        parts = [nw.col(name).fill_null(0.0) for name in names]
-        if len(diagnoses) > 1:
+    for key, rule in rules.items():
+        parts = [nw.col(f"{TMP}dx1_p{key}").fill_null(0.0)] if rule["primary"] else []
+        if rule["any"]:
+            parts += [nw.col(f"{TMP}dx{i}_a{key}").fill_null(0.0) for i in range(1, len(diagnoses) + 1)]
+        if rule["primary with a copd secondary"] and len(diagnoses) > 1 and "copd2" in later:
             secondary = _any([f"{TMP}dx{i}_copd2" for i in range(2, len(diagnoses) + 1)])
-            parts.append(nw.col(f"{TMP}dx1_j{index}").fill_null(0.0) * secondary)
+            parts.append(nw.col(f"{TMP}dx1_w{key}").fill_null(0.0) * secondary)
+        if not parts:
+            continue
         matched = _max(*parts)
-        if condition in excluded:
-            matched = matched * (1 - excluded[condition])
+        if key != "free":
+            matched = matched * (1 - excluded[groups[key][0]])
         matches.append(matched)
-    return added, _max(*matches)
+    return added, _max(*matches) if matches else nw.lit(0.0)
 
 
-def _starts(codes: pd.DataFrame, condition: str, position: str) -> tuple[str, ...]:
-    chosen = codes[(codes["condition"] == condition) & (codes["position"] == position)]
+def _starts(codes: pd.DataFrame, conditions: Sequence[str], position: str) -> tuple[str, ...]:
+    chosen = codes[codes["condition"].isin(list(conditions)) & (codes["position"] == position)]
     return tuple(code for code in chosen["code"] if code)
-
-
-def _keyed(prefix: str, flags: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
-    return {f"{prefix}{index}": starts for index, starts in enumerate(flags.values())}
 
 
 def _flag_builder(

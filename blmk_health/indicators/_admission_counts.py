@@ -34,6 +34,7 @@ __all__ = [
     "Period",
     "Selection",
     "SpellColumns",
+    "check_unique_spells",
     "method_text",
     "population_cells",
     "resolve_period",
@@ -151,10 +152,11 @@ def check_spell_columns(frame: Frame, columns: SpellColumns) -> None:
         checks.append(Check.below("spells", columns.bed_days, 0, "has negative bed days", "bed days are >= 0"))
     check_values(frame, checks)
     if columns.spell_id is not None:
-        _check_unique(frame, columns.spell_id)
+        check_unique_spells(frame, columns.spell_id)
 
 
-def _check_unique(frame: Frame, spell_id: str) -> None:
+def check_unique_spells(frame: Frame, spell_id: str) -> None:
+    """Raise :class:`SchemaError` naming the repeated ids when a table of spells repeats a spell id."""
     counted = collect_small(frame.frame.select(nw.len().alias("n"), nw.col(spell_id).n_unique().alias("distinct"))).row(
         0
     )

@@ -262,7 +262,8 @@ def _unattributed(cells: pd.DataFrame, keys: list[str], options: RateOptions) ->
         return pd.DataFrame(columns=keys)
     counts = ["spells", "bed_days", "same_day", "unknown_method", "outside_period"]
     rows = cells.groupby("year", as_index=False)[counts].sum().rename(columns={"same_day": "same_day_spells"})
-    units = ", ".join(map(str, cells.loc[cells["spells"] > 0, "unit"].drop_duplicates().head(5)))
+    counted = cells.loc[cells["spells"] > 0, "unit"]
+    units = ", ".join(map(str, (counted if len(counted) else cells["unit"]).drop_duplicates().head(5)))
     rows["statistic"] = f"unattributed: {options.unit} not in the population ({units})"
     return rows
 

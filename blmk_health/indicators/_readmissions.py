@@ -37,6 +37,7 @@ from blmk_health.indicators import ci
 from blmk_health.indicators._admission_counts import (
     MAX_AGE,
     Period,
+    check_unique_spells,
     method_text,
     population_cells,
     resolve_period,
@@ -152,7 +153,7 @@ def readmissions(
     Raises
     ------
     SchemaError
-        A column is missing or dates are not dates.
+        A column is missing, dates are not dates, or spell ids repeat (episodes, not spells).
     DomainError
         Ages outside 0-125.
     InputError
@@ -197,6 +198,8 @@ def readmissions(
         ],
     )
     check_flag(by_year, "by_year")
+    if spell_id is not None:
+        check_unique_spells(frame, spell_id)
     chosen = resolve_period(frame, admission_date, period)
     columns = dict(named)
     cells = _cells(frame, columns, by_columns, chosen, by_year, options)

@@ -96,8 +96,8 @@ def emergency_admissions(
     **What is not counted, and said.** Spells with an admission method outside the five groups of
     :func:`~blmk_health.records.classify_admission_method` (missing, 98, 99 or invalid codes) are
     counted in ``unknown_method``; spells of the chosen kind admitted outside ``period`` in
-    ``outside_period``; spells of the period with no age or sex in ``unknown_age_sex`` (in ``spells``
-    of no cell: they cannot be standardised).
+    ``outside_period``; spells of the period with no age or sex in ``unknown_age_sex`` (left out of
+    ``spells`` and of every rate: they cannot be placed in an age-sex cell).
 
     Parameters
     ----------

@@ -85,9 +85,11 @@ def spells(
     Raises
     ------
     SchemaError
-        A column is missing, dates are not dates, or an added column would overwrite one.
+        A column is missing, dates are not dates, the ``order`` column holds neither numbers nor
+        dates, or an added column would overwrite one.
     DomainError
-        An episode discharged before its admission date or with no admission date; a spell whose
+        An episode discharged before its admission date, with no admission date or with no place in
+        the order; a spell whose
         episodes name different patients or admission dates (the spell ids are repeated across
         spells); a spell with two episodes in the same place of the order. The message names the spells.
 

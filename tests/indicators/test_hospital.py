@@ -654,6 +654,14 @@ def test_dates_must_be_dates() -> None:
         bh.indicators.emergency_admissions(data, population({"P1": 5}))
 
 
+def test_readmissions_refuse_episodes() -> None:
+    data = episodes_of([(1, "2018-05-01", "2018-05-10", "21"), (1, "2018-05-01", "2018-05-10", "21")])
+    data["spell_id"] = 5
+    with pytest.raises(SchemaError, match=r"repeats 1 spell id\(s\) \(first: 5\)"):
+        bh.indicators.readmissions(data)
+    assert bh.indicators.readmissions(data, spell_id=None, standardise=None)["discharges"].iloc[0] == 2
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
