@@ -387,14 +387,19 @@ def _wilson(totals: pd.DataFrame, options: _Options, prefix: str) -> pd.DataFram
 
 
 def _indirect(cells: pd.DataFrame, keys: list[str], options: _Options, reference: pd.DataFrame | None) -> pd.DataFrame:
-    """ISR (as a percentage) per group: ``isr`` on the sex-band cells against the reference proportions."""
+    """ISR (as a percentage) per group: observed over expected readmissions (``isr``'s ratio and limits),
+    times the reference's overall percentage (over all its cells, whichever cells a group has)."""
     rows = cells.copy()
     if reference is not None:
         rows = rows.merge(reference, on=["sex", "band"], how="left")
+        whole = reference["x_ref"].sum() / reference["n_ref"].sum()
+        overall = pd.Series(dict.fromkeys(rows["year"].unique(), whole), dtype=float)
     else:
         ref = cells.groupby(["year", "sex", "band"], as_index=False)[["readmissions", "discharges"]].sum()
         ref = ref.rename(columns={"readmissions": "x_ref", "discharges": "n_ref"})
         rows = rows.merge(ref, on=["year", "sex", "band"], how="left")
+        sums = ref.groupby("year")[["x_ref", "n_ref"]].sum()
+        overall = sums["x_ref"] / sums["n_ref"]
     rows = rows[(rows["n_ref"] > 0) & rows["x_ref"].notna()]
     limits = options.confidence.limit_names()
     levels = options.confidence.levels
@@ -407,11 +412,12 @@ def _indirect(cells: pd.DataFrame, keys: list[str], options: _Options, reference
         "x_ref",
         "n_ref",
         by=keys,
-        kind="rate",
-        multiplier=100,
+        kind="ratio",
         confidence=levels if len(levels) > 1 else levels[0],
     )
     result = result[[*keys, "expected", "value", *limits]]
+    scale = result["year"].map(overall).to_numpy(dtype=float) * 100
+    result[["value", *limits]] = result[["value", *limits]].to_numpy(dtype=float) * scale[:, None]
     result.loc[result["expected"] <= 0, ["value", *limits]] = np.nan
     out: pd.DataFrame = result
     return out

@@ -677,3 +677,45 @@ def test_readmissions_bad_arguments(kwargs: dict[str, object], message: str) -> 
     data = episodes_of([(1, "2018-05-01", "2018-05-10", "21")])
     with pytest.raises(InputError, match=message):
         bh.indicators.readmissions(data, **kwargs)
+
+
+def test_readmissions_against_a_given_reference() -> None:
+    rows: list[tuple[object, ...]] = [(i, "2018-05-01", "2018-05-02", "21", "R69X", 80, "Male") for i in range(10)]
+    rows += [(i, "2018-05-05", "2018-05-06", "21", "R69X", 80, "Male") for i in range(3)]
+    data = episodes_of(rows)
+    reference = pd.DataFrame(
+        {"sex": ["Male", "Female"], "age_band": ["80-84", "80-84"], "readmissions": [20, 5], "discharges": [100, 50]}
+    )
+    out = bh.indicators.readmissions(data, reference=reference, period=("2018-05-02", "2018-05-02")).iloc[0]
+    # Reference: 20% of men aged 80-84 readmitted, 25 of 150 overall; 10 discharges expect 2.
+    assert (out["discharges"], out["readmissions"]) == (10, 3)
+    assert out["expected"] == pytest.approx(2.0)
+    assert out["value"] == pytest.approx(3 / 2 * 25 / 150 * 100)
+
+
+def test_acsc_diagnosis_columns_by_name() -> None:
+    data = acsc_spells([("21", ["R069", None, "E105"], [])]).rename(
+        columns={"diag_01": "primary", "diag_02": "second", "diag_03": "third"}
+    )
+    assert count_acsc(data, diagnosis_columns=["primary", "second", "third"]) == 1
+    assert count_acsc(data, diagnosis_columns=["primary", "second"]) == 0  # E105 is in the third
+    with pytest.raises(SchemaError, match="spells has no columns named diag_"):
+        count_acsc(data)
+    with pytest.raises(SchemaError, match="diagnosis_columns: give at least one column"):
+        count_acsc(data, diagnosis_columns=[])
+
+
+def test_readmissions_reference_percentage_is_the_whole_tables_whatever_cells_a_group_has() -> None:
+    rows: list[tuple[object, ...]] = []
+    # P1: 10 discharges aged 80, 5 readmitted. P2: 10 aged 80 (1 readmitted) and 20 aged 30 (2 readmitted).
+    for practice, age, n, readmitted, start in (("P1", 80, 10, 5, 0), ("P2", 80, 10, 1, 100), ("P2", 30, 20, 2, 200)):
+        for i in range(n):
+            rows.append((start + i, "2018-05-01", "2018-05-02", "21", "R69X", age, "Male", practice))
+            if i < readmitted:
+                rows.append((start + i, "2018-05-05", "2018-05-06", "21", "R69X", age, "Male", practice))
+    out = bh.indicators.readmissions(episodes_of(rows), by="practice_code", period=("2018-05-02", "2018-05-02"))
+    # Reference: aged 80: 6 / 20; aged 30: 2 / 20; overall 8 / 40 = 20%, for P1 too (which has no one aged 30).
+    e1, e2 = 10 * 6 / 20, 10 * 6 / 20 + 20 * 2 / 20
+    assert out["expected"].tolist() == pytest.approx([e1, e2])
+    assert out["value"].tolist() == pytest.approx([5 / e1 * 20, 3 / e2 * 20])
+    assert out["lowercl"].iloc[0] == pytest.approx(exact_lower(5) / e1 * 20)

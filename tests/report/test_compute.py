@@ -198,3 +198,24 @@ def test_an_unreadable_file_names_itself(tmp_path: Path) -> None:
     (tmp_path / "qof_PREVALENCE_1920.csv").write_text("not,a,qof,file\n1,2,3,4\n")
     with pytest.raises(InputError, match=r"data: cannot read qof_PREVALENCE_1920.csv as a QOF prevalence file"):
         bh.report.DataBundle.from_folder(tmp_path)
+
+
+def test_spells_of_practices_missing_from_the_list_are_noted_not_placed(bundle: bh.report.DataBundle) -> None:
+    tables = dict(bundle.tables)
+    registrations = pd.DataFrame(tables["registrations"])
+    gone = registrations["practice_code"].iloc[0]
+    tables["registrations"] = registrations[registrations["practice_code"] != gone]
+    partial = bh.report.DataBundle(tables, bundle.hierarchy, True, "test", bundle.periods)
+    table = bh.report.compute_indicators(partial, indicators=["emergency_spells_crude"])
+    assert table["area_code"].notna().all()
+    assert gone not in set(table["area_code"])
+    spells = bh.records.spells(pd.DataFrame(bundle.tables["admissions"]))
+    emergency = spells["admission_method"].astype(str).str.startswith("2")
+    in_year = spells["admission_date"].between("2018-04-01", "2019-03-31")
+    lost = int((emergency & in_year & (spells["practice_code"] == gone)).sum())
+    note = next(n for n in table.attrs["notes"] if n.startswith("emergency_spells_crude:"))
+    assert note.startswith(f"emergency_spells_crude: {lost:,} spells of no practice in the data are left out")
+    assert f"practice_code not in the population ({gone})" in note
+    icb = table[table["level"] == "icb"]
+    whole = bh.report.compute_indicators(bundle, indicators=["emergency_spells_crude"], levels=["icb"])
+    assert icb["numerator"].item() == whole["numerator"].item() - lost
