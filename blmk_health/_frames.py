@@ -254,6 +254,14 @@ def ordered_windows(frame: Frame) -> AnyFrame:
     return frame.frame
 
 
+def epoch_days(frame: Frame, expr: nw.Expr, portable: Callable[[nw.Expr], nw.Expr]) -> nw.Expr:
+    """Days since 1970-01-01 of a date or datetime expression: Polars casts to a date and its day number
+    (the fastest way there); other backends use ``portable`` (arithmetic every backend computes)."""
+    if frame.implementation is nw.Implementation.POLARS:
+        return expr.cast(nw.Date).cast(nw.Int32)
+    return portable(expr)
+
+
 def back_to_caller(frame: AnyFrame, like: Frame, *, fresh_index: bool = False) -> Any:
     """Return a narwhals frame to the caller as the kind they gave.
 
@@ -387,6 +395,8 @@ def recode(
     frame: Frame,
     column: str,
     build: Callable[[list[Any]], Mapping[str, tuple[Mapping[Any, Any], Any]]],
+    *,
+    expressions: Callable[[], Mapping[str, nw.Expr]] | None = None,
 ) -> dict[str, nw.Expr | nw.Series[Any]]:
     """New columns computed from the distinct labels of ``column``, for use in ``with_columns``.
 
@@ -394,8 +404,11 @@ def recode(
     mapping from every label to a value and the column's narwhals dtype. On pandas the labels are
     factorised once and each new column is a numpy lookup; on other backends the distinct labels are
     collected (a small query) and each new column is the backend's ``replace_strict``, lazily where the
-    frame is lazy.
+    frame is lazy. Where ``expressions`` gives the same columns as expressions (for a column with few
+    codes), backends other than pandas use them instead, and need no query for the distinct labels.
     """
+    if expressions is not None and not (frame.is_pandas and not frame.is_lazy):
+        return dict(expressions())
     if frame.is_pandas and not frame.is_lazy:
         native = frame.eager.to_native()
         codes, uniques = pd.factorize(native[column], use_na_sentinel=False)

@@ -7,7 +7,7 @@ second query run to fetch the offending values.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,17 +111,23 @@ def _count(condition: nw.Expr) -> nw.Expr:
     return condition.fill_null(value=False).cast(nw.Int64).sum()
 
 
-def check_values(frame: Frame, checks: Sequence[Check]) -> None:
-    """Run the row-level ``checks`` in one pass and raise on the first that fails."""
-    if not checks:
-        return
+def check_values(frame: Frame, checks: Sequence[Check], extra: Mapping[str, nw.Expr] | None = None) -> dict[str, Any]:
+    """Run the row-level ``checks`` in one pass and raise on the first that fails.
+
+    ``extra`` aggregates (e.g. the latest date) are computed in the same pass and returned by name.
+    """
+    extra = dict(extra or {})
+    if not checks and not extra:
+        return {}
     probes = collect_small(
         frame.frame.select(
             [(c.probe if c.probe is not None else _count(c.condition)).alias(f"c{i}") for i, c in enumerate(checks)]
+            + [expr.alias(f"x{i}") for i, expr in enumerate(extra.values())]
         )
     )
     row = probes.row(0)
-    for check, probe in zip(checks, row, strict=True):
+    found = dict(zip(extra, row[len(checks) :], strict=True))
+    for check, probe in zip(checks, row[: len(checks)], strict=True):
         flagged = check.flagged(probe) if check.flagged is not None else bool(probe)
         if not flagged:
             continue
@@ -139,6 +145,7 @@ def check_values(frame: Frame, checks: Sequence[Check]) -> None:
             f"(first offending values: {values}); {check.rule}"
         )
         raise check.error(msg)
+    return found
 
 
 def check_positive_number(value: Any, argument: str) -> float:

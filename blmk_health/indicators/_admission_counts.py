@@ -18,13 +18,14 @@ import numpy as np
 import pandas as pd
 
 from blmk_health._age_bands import parse_band
-from blmk_health._frames import TMP, Frame, collect_small, grouped_sums, ingest, recode
+from blmk_health._frames import TMP, Frame, collect_small, epoch_days, grouped_sums, ingest, recode
 from blmk_health._hospital import (
     ADMISSION_METHODS,
     date_day_number,
     date_value,
     day_number,
     financial_year_start,
+    method_code,
     require_dates,
 )
 from blmk_health._validation import Check, check_values, describe_values, require_columns, require_numeric
@@ -87,13 +88,14 @@ class Selection:
     condition: Callable[[Frame], tuple[Mapping[str, Any], Any]] | None = None
 
 
-def resolve_period(frame: Frame, date_column: str, period: Any) -> Period | None:
+def resolve_period(frame: Frame, date_column: str, period: Any, latest: Any = None) -> Period | None:
     """``None`` (every spell), ``"latest"`` (the latest financial year in the data), a financial year
-    ``"2018/19"``, or a pair of dates (inclusive)."""
+    ``"2018/19"``, or a pair of dates (inclusive). ``latest``: the latest date, when already known."""
     if period is None:
         return None
     if isinstance(period, str) and period == "latest":
-        latest = collect_small(frame.frame.select(nw.col(date_column).max().alias("d"))).item(0, 0)
+        if latest is None:
+            latest = collect_small(frame.frame.select(nw.col(date_column).max().alias("d"))).item(0, 0)
         if latest is None:
             msg = f"spells: column {date_column!r} has no dates, so there is no latest financial year"
             raise DomainError(msg)
@@ -122,8 +124,13 @@ def _financial_year(start: int) -> Period:
     return Period(dt.date(start, 4, 1), dt.date(start + 1, 3, 31), f"{start}/{(start + 1) % 100:02d}")
 
 
-def check_spell_columns(frame: Frame, columns: SpellColumns) -> None:
-    """Columns present and of the right kind; ages within 0-125; spell ids not repeated."""
+def check_spell_columns(frame: Frame, columns: SpellColumns) -> dict[str, Any]:
+    """Columns present and of the right kind; ages within 0-125; spell ids not repeated.
+
+    One pass over the spells (with the number of rows, of distinct spell ids, and the first and last
+    admission dates, returned as ``n``, ``distinct``, ``first`` and ``last``). Bed days are checked by
+    :func:`spell_cells`, in the pass that counts them (they are the costliest column of lazy spells).
+    """
     named = [
         ("unit", columns.unit),
         ("age", columns.age),
@@ -148,18 +155,24 @@ def check_spell_columns(frame: Frame, columns: SpellColumns) -> None:
             "ages are whole years from 0; correct or remove these spells",
         ),
     ]
-    if columns.bed_days:
-        checks.append(Check.below("spells", columns.bed_days, 0, "has negative bed days", "bed days are >= 0"))
-    check_values(frame, checks)
+    date = nw.col(columns.admission_date)
+    extra = {"n": nw.len(), "first": date.min(), "last": date.max()}
     if columns.spell_id is not None:
-        check_unique_spells(frame, columns.spell_id)
+        extra["distinct"] = nw.col(columns.spell_id).n_unique()
+    found = check_values(frame, checks, extra)
+    if columns.spell_id is not None:
+        check_unique_spells(frame, columns.spell_id, (found["n"], found["distinct"]))
+    return found
 
 
-def check_unique_spells(frame: Frame, spell_id: str) -> None:
-    """Raise :class:`SchemaError` naming the repeated ids when a table of spells repeats a spell id."""
-    counted = collect_small(frame.frame.select(nw.len().alias("n"), nw.col(spell_id).n_unique().alias("distinct"))).row(
-        0
-    )
+def check_unique_spells(frame: Frame, spell_id: str, counted: tuple[int, int] | None = None) -> None:
+    """Raise :class:`SchemaError` naming the repeated ids when a table of spells repeats a spell id.
+
+    ``counted``: the number of rows and of distinct ids, when already known.
+    """
+    if counted is None:
+        row = collect_small(frame.frame.select(nw.len().alias("n"), nw.col(spell_id).n_unique().alias("d"))).row(0)
+        counted = (int(row[0]), int(row[1]))
     if counted[0] == counted[1]:
         return
     repeated = frame.frame.group_by(spell_id).agg(nw.len().alias("n")).filter(nw.col("n") > 1).select(spell_id).head(5)
@@ -179,19 +192,25 @@ def spell_cells(frame: Frame, columns: SpellColumns, selection: Selection) -> pd
     """
     keyed, flags = _spell_flags(frame, columns, selection)
     keys = [f"{TMP}unit", f"{TMP}sex", f"{TMP}band"] + ([f"{TMP}year"] if selection.by_year else [])
-    counted = flags["base"] * flags["in_period"]
+    # The flags as columns, computed once (the sums below each use them).
+    keyed = keyed.with_frame(keyed.frame.with_columns(**{f"{TMP}base": flags["base"], f"{TMP}in": flags["in_period"]}))
+    base, in_period = nw.col(f"{TMP}base"), nw.col(f"{TMP}in")
+    counted = base * in_period
     exprs: dict[str, Any] = {
         "spells": counted,
-        "unknown_method": flags["unknown"] * flags["in_period"],
-        "outside_period": flags["base"] * (1 - flags["in_period"]),
+        "unknown_method": flags["unknown"] * in_period,
+        "outside_period": base * (1 - in_period),
     }
     if columns.bed_days:
         exprs["bed_days"] = counted * nw.col(columns.bed_days).cast(nw.Float64).fill_null(0)
+        exprs["negative_bed_days"] = (nw.col(columns.bed_days) < 0).fill_null(value=False).cast(nw.Float64)
     if columns.same_day:
         exprs["same_day"] = counted * nw.col(columns.same_day).cast(nw.Float64).fill_null(0)
     eager = grouped_sums(keyed, keys, exprs).to_pandas()
+    if columns.bed_days and eager["negative_bed_days"].sum() > 0:
+        check_values(frame, [Check.below("spells", columns.bed_days, 0, "has negative bed days", "bed days are >= 0")])
     names = {f"{TMP}unit": "unit", f"{TMP}sex": "sex", f"{TMP}band": "band", f"{TMP}year": "year"}
-    out = eager.rename(columns=names)
+    out = eager.rename(columns=names).drop(columns="negative_bed_days", errors="ignore")
     for name in ("bed_days", "same_day"):
         if name not in out:
             out[name] = np.nan
@@ -201,8 +220,15 @@ def spell_cells(frame: Frame, columns: SpellColumns, selection: Selection) -> pd
 def _spell_flags(frame: Frame, columns: SpellColumns, selection: Selection) -> tuple[Frame, dict[str, Any]]:
     """The frame with key columns added, and the 0/1 flags (expressions) of each spell."""
     recoded: dict[str, Any] = {}
-    recoded.update(recode(frame, columns.sex, sex_codes))
-    recoded.update(recode(frame, columns.admission_method, lambda labels: _method_flags(labels, selection.groups)))
+    recoded.update(recode(frame, columns.sex, sex_codes, expressions=lambda: _sex_expression(frame, columns.sex)))
+    recoded.update(
+        recode(
+            frame,
+            columns.admission_method,
+            lambda labels: _method_flags(labels, selection.groups),
+            expressions=lambda: _method_expressions(frame, columns.admission_method, selection.groups),
+        )
+    )
     if selection.diagnoses is not None and columns.diagnosis is not None:
         prefixes = selection.diagnoses
         recoded.update(recode(frame, columns.diagnosis, lambda labels: _prefix_flag(labels, prefixes)))
@@ -225,13 +251,14 @@ def _spell_flags(frame: Frame, columns: SpellColumns, selection: Selection) -> t
     if selection.ages is not None:
         low, high = selection.ages
         base = base * (age.is_null() | ((age >= low) & (age <= high))).cast(nw.Float64)
-    return keyed, {"base": base, "unknown": nw.col(f"{TMP}unknown"), "in_period": _in_period(columns, selection)}
+    in_period = _in_period(frame, columns, selection)
+    return keyed, {"base": base, "unknown": nw.col(f"{TMP}unknown"), "in_period": in_period}
 
 
-def _in_period(columns: SpellColumns, selection: Selection) -> Any:
+def _in_period(frame: Frame, columns: SpellColumns, selection: Selection) -> Any:
     if selection.period is None:
         return nw.lit(1.0)
-    day = day_number(nw.col(columns.admission_date))
+    day = epoch_days(frame, nw.col(columns.admission_date), day_number)
     first, last = date_day_number(selection.period.first), date_day_number(selection.period.last)
     return ((day >= first) & (day <= last)).fill_null(value=False).cast(nw.Float64)
 
@@ -239,6 +266,27 @@ def _in_period(columns: SpellColumns, selection: Selection) -> Any:
 def sex_codes(labels: list[Any]) -> dict[str, tuple[dict[Any, Any], Any]]:
     mapping = {label: _SEX_CODES.get(_text(label).lower(), np.nan) for label in labels}
     return {f"{TMP}sex": (mapping, nw.Float64)}
+
+
+def _sex_expression(frame: Frame, column: str) -> dict[str, Any]:
+    """The sex code (0 male, 1 female, missing otherwise) as an expression, for backends that run lazily:
+    the normalised text looked up in a fixed mapping (no query for the distinct labels)."""
+    dtype = frame.schema[column]
+    text = nw.col(column).cast(nw.Int64) if dtype.is_numeric() and not dtype.is_integer() else nw.col(column)
+    lowered = text.cast(nw.String).str.strip_chars().str.to_lowercase()
+    return {f"{TMP}sex": lowered.replace_strict(_SEX_CODES, default=None, return_dtype=nw.Float64)}
+
+
+def _method_expressions(frame: Frame, column: str, groups: tuple[str, ...]) -> dict[str, Any]:
+    """The method flags of :func:`_method_flags` as expressions, for backends that run lazily: the
+    normalised code looked up in fixed mappings of the listed codes (others are unknown)."""
+    code = method_code(frame, column)
+    nel = {c: float(g in groups) for c, g, _ in ADMISSION_METHODS}
+    unknown = {c: float(g == "unknown") for c, g, _ in ADMISSION_METHODS}
+    return {
+        f"{TMP}nel": code.replace_strict(nel, default=0.0, return_dtype=nw.Float64).fill_null(0.0),
+        f"{TMP}unknown": code.replace_strict(unknown, default=1.0, return_dtype=nw.Float64).fill_null(1.0),
+    }
 
 
 def _method_flags(labels: list[Any], groups: tuple[str, ...]) -> dict[str, tuple[dict[Any, Any], Any]]:

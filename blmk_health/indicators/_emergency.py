@@ -8,12 +8,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import narwhals.stable.v2 as nw
 import numpy as np
 import pandas as pd
 
 from blmk_health._confidence import parse_confidence
-from blmk_health._frames import Frame, as_list, back_to_caller, collect_small, ingest, like_caller, to_pandas
+from blmk_health._frames import Frame, as_list, back_to_caller, ingest, like_caller, to_pandas
 from blmk_health._hospital import check_nel_definition, date_value, financial_year_label
 from blmk_health._validation import check_choice, check_flag, check_positive_number
 from blmk_health.errors import InputError, SchemaError
@@ -80,13 +79,13 @@ def run_admissions(call: AdmissionCall) -> Any:
         diagnosis=cols["diagnosis"] if call.diagnoses is not None else None,
         spell_id=cols["spell_id"],
     )
-    check_spell_columns(frame, columns)
+    summary = check_spell_columns(frame, columns)
     by = as_list(call.by, "by")
     if call.period is None and not call.by_year:
-        _warn_if_several_years(frame, columns.admission_date)
+        _warn_if_several_years(summary["first"], summary["last"])
     selection = Selection(
         groups=groups,
-        period=resolve_period(frame, columns.admission_date, call.period),
+        period=resolve_period(frame, columns.admission_date, call.period, summary["last"]),
         ages=_ages(call.ages),
         diagnoses=_diagnoses(call.diagnoses),
         by_year=call.by_year,
@@ -114,11 +113,8 @@ def run_admissions(call: AdmissionCall) -> Any:
     return back_to_caller(like_caller(table, frame), frame)
 
 
-def _warn_if_several_years(frame: Any, admission_date: str) -> None:
-    """Warn when spells of several financial years would be counted over one population."""
-    ends = collect_small(
-        frame.frame.select(nw.col(admission_date).min().alias("a"), nw.col(admission_date).max().alias("b"))
-    ).row(0)
+def _warn_if_several_years(*ends: Any) -> None:
+    """Warn when spells of several financial years (first and last admission dates) meet one population."""
     if ends[0] is None or ends[1] is None:
         return
     first, last = (date_value(value, "admission_date") for value in ends)

@@ -417,7 +417,8 @@ def _indirect(cells: pd.DataFrame, keys: list[str], options: _Options, reference
     )
     result = result[[*keys, "expected", "value", *limits]]
     scale = result["year"].map(overall).to_numpy(dtype=float) * 100
-    result[["value", *limits]] = result[["value", *limits]].to_numpy(dtype=float) * scale[:, None]
+    with np.errstate(invalid="ignore"):  # a group with no expected readmissions: blanked below
+        result[["value", *limits]] = result[["value", *limits]].to_numpy(dtype=float) * scale[:, None]
     result.loc[result["expected"] <= 0, ["value", *limits]] = np.nan
     out: pd.DataFrame = result
     return out

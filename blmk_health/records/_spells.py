@@ -7,7 +7,7 @@ from typing import Any
 
 import narwhals.stable.v2 as nw
 
-from blmk_health._frames import TMP, Frame, back_to_caller, collect_small, ingest, sort_if_eager
+from blmk_health._frames import TMP, Frame, back_to_caller, collect_small, epoch_days, ingest, sort_if_eager
 from blmk_health._hospital import (
     check_nel_definition,
     day_number,
@@ -15,7 +15,7 @@ from blmk_health._hospital import (
     method_group,
     require_dates,
 )
-from blmk_health._validation import Check, check_values, describe_values, reject_clashes, require_columns
+from blmk_health._validation import describe_values, reject_clashes, require_columns
 from blmk_health.errors import DomainError, SchemaError
 
 __all__ = ["SPELL_COLUMNS", "spells"]
@@ -124,17 +124,14 @@ def spells(
     require_dates(frame, [("admission_date", admission_date), ("discharge_date", discharge_date)])
     _check_order_column(frame, order)
     reject_clashes(frame.columns, list(SPELL_COLUMNS), "episodes")
-    rows = frame.frame.with_columns(
-        day_number(nw.col(admission_date)).alias(f"{TMP}adm"), day_number(nw.col(discharge_date)).alias(f"{TMP}dis")
-    )
-    _check_episodes(frame.with_frame(rows), keys, patient, admission_date, order)
-    out = _first_episodes(rows, keys, discharge_date, order)
+    _check_episodes(frame, keys, patient, (admission_date, discharge_date), order)
+    out = _first_episodes(frame, keys, admission_date, discharge_date, order)
     code = method_code(frame, admission_method)
     out = out.with_columns(method_group(code).alias("admission_group")).with_columns(
         nw.col("admission_group").is_in(list(groups)).alias("non_elective")
     )
     dropped = [c for c in frame.columns if c == order or (c.startswith("episode_") and c not in SPELL_COLUMNS)]
-    out = out.drop([*dropped, f"{TMP}adm", f"{TMP}dis", f"{TMP}first", f"{TMP}open", f"{TMP}last"])
+    out = out.drop([*dropped, f"{TMP}first"])
     return back_to_caller(sort_if_eager(out, frame, keys), frame, fresh_index=True)
 
 
@@ -145,85 +142,109 @@ def _check_order_column(frame: Frame, order: str) -> None:
         raise SchemaError(msg)
 
 
-def _first_episodes(rows: Any, keys: list[str], discharge_date: str, order: str) -> Any:
-    """The first episode of each spell, with the spell's last discharge and its length."""
-    unfinished = nw.col(f"{TMP}dis").is_null().cast(nw.Int64).sum().over(keys)
-    rows = rows.with_columns(
-        nw.col(order).min().over(keys).alias(f"{TMP}first"),
-        nw.col(order).count().over(keys).alias("episodes"),
-        unfinished.alias(f"{TMP}open"),
-        nw.col(f"{TMP}dis").max().over(keys).alias(f"{TMP}last"),
-        nw.col(discharge_date).max().over(keys).alias(f"{TMP}discharge"),
-    ).filter(nw.col(order) == nw.col(f"{TMP}first"))
-    finished = nw.col(f"{TMP}open") == 0
-    length = nw.when(finished).then(nw.col(f"{TMP}last") - nw.col(f"{TMP}adm"))
+def _first_episodes(frame: Frame, keys: list[str], admission_date: str, discharge_date: str, order: str) -> Any:
+    """The first episode of each spell, with the spell's last discharge and its length: the spells'
+    figures by a group-by, joined back to their episodes, then day numbers on the spells only."""
+    rows: Any = frame.frame.with_columns(nw.col(discharge_date).is_null().cast(nw.Int64).alias(f"{TMP}open"))
+    per_spell: Any = rows.group_by(keys).agg(
+        nw.col(order).min().alias(f"{TMP}first"),
+        nw.len().alias("episodes"),
+        nw.col(f"{TMP}open").sum().alias(f"{TMP}unfinished"),
+        nw.col(discharge_date).max().alias(f"{TMP}discharge"),
+    )
+    rows = rows.drop(f"{TMP}open").join(per_spell, on=keys, how="inner").filter(nw.col(order) == nw.col(f"{TMP}first"))
+    finished = nw.col(f"{TMP}unfinished") == 0
+    length = epoch_days(frame, nw.col(f"{TMP}discharge"), day_number) - epoch_days(
+        frame, nw.col(admission_date), day_number
+    )
     rows = rows.with_columns(
         nw.when(finished).then(nw.col(f"{TMP}discharge")).alias(discharge_date),
-        length.alias("length_of_stay"),
-    ).drop(f"{TMP}discharge")
+        nw.when(finished).then(length).alias("length_of_stay"),
+    ).drop(f"{TMP}discharge", f"{TMP}unfinished")
     return rows.with_columns(
         nw.col("length_of_stay").alias("bed_days"),
         nw.when(~nw.col("length_of_stay").is_null()).then(nw.col("length_of_stay") == 0).alias("same_day"),
     )
 
 
-def _check_episodes(frame: Frame, keys: list[str], patient: str, admission_date: str, order: str) -> None:
-    """Dates in order, then each spell with one patient, one admission date and distinct episode numbers."""
-    first = keys[0]
-    check_values(
-        frame,
-        [
-            Check(
-                "episodes",
-                first,
-                nw.col(admission_date).is_null(),
-                f"names spells with an episode with no {admission_date!r}",
-                "every episode needs its spell's admission date",
-            ),
-            Check(
-                "episodes",
-                first,
-                nw.col(order).is_null(),
-                f"names spells with an episode with no {order!r}",
-                "every episode needs its place in the spell (episode number or start date)",
-            ),
-            Check(
-                "episodes",
-                first,
-                nw.col(f"{TMP}dis") < nw.col(f"{TMP}adm"),
-                "names spells discharged before their admission date",
-                "each episode's discharge date must be on or after the admission date",
-            ),
-        ],
+def _check_episodes(frame: Frame, keys: list[str], patient: str, dates: tuple[str, str], order: str) -> None:
+    """One grouped pass over the episodes: dates in order and present, each spell with one patient, one
+    admission date and distinct episode numbers; the offending spells are then named."""
+    admission_date, discharge_date = dates
+    schema = frame.schema
+    admitted, discharged = nw.col(admission_date), nw.col(discharge_date)
+    if schema[admission_date] != schema[discharge_date]:
+        admitted, discharged = day_number(admitted), day_number(discharged)
+    rows = frame.frame.with_columns(
+        (discharged < admitted).fill_null(value=False).cast(nw.Int64).alias(f"{TMP}early"),
+        nw.col(admission_date).is_null().cast(nw.Int64).alias(f"{TMP}no_date"),
+        nw.col(order).is_null().cast(nw.Int64).alias(f"{TMP}no_order"),
     )
-    aggs = [nw.len().alias("n"), nw.col(order).n_unique().alias("orders")]
-    if patient not in keys:
-        aggs.append(nw.col(patient).n_unique().alias("patients"))
-    if admission_date not in keys:
-        aggs.append(nw.col(admission_date).n_unique().alias("dates"))
-    per_spell = frame.frame.group_by(keys).agg(*aggs)
-    rules: list[tuple[str, str | None, str]] = [
-        ("orders", "n", "two or more episodes in the same place of the order (repeated episodes)")
+    aggs = [nw.col(f"{TMP}{name}").sum().alias(name) for name in ("early", "no_date", "no_order")]
+    aggs += [nw.len().alias("n"), nw.col(order).n_unique().alias("orders")]
+    give_ids = f"give each spell its own id ({', '.join(keys)}) and each episode its own place in the order"
+    rules = [
+        (
+            "early",
+            nw.col("early") > 0,
+            "episodes discharged before their admission date",
+            "each episode's discharge date must be on or after its admission date",
+        ),
+        (
+            "no_date",
+            nw.col("no_date") > 0,
+            f"an episode with no {admission_date!r}",
+            "every episode needs its spell's admission date",
+        ),
+        (
+            "no_order",
+            nw.col("no_order") > 0,
+            f"an episode with no {order!r}",
+            "every episode needs its place in the spell (episode number or start date)",
+        ),
+        (
+            "repeated",
+            nw.col("orders") < nw.col("n"),
+            "two or more episodes in the same place of the order (repeated episodes)",
+            give_ids,
+        ),
     ]
     if patient not in keys:
-        rules.append(("patients", None, "episodes of more than one patient (a spell id used twice?)"))
+        aggs += [nw.col(patient).min().alias("p_min"), nw.col(patient).max().alias("p_max")]
+        rules.append(
+            (
+                "patients",
+                nw.col("p_min") != nw.col("p_max"),
+                "episodes of more than one patient (a spell id used twice?)",
+                give_ids,
+            )
+        )
     if admission_date not in keys:
-        rules.append(("dates", None, "episodes with different admission dates (a spell id used twice?)"))
-    for column, against, problem in rules:
-        bad = nw.col(column) < nw.col(against) if against else nw.col(column) > 1
-        _raise_if_any(per_spell, bad, keys, problem)
+        aggs += [nw.col(admission_date).min().alias("d_min"), nw.col(admission_date).max().alias("d_max")]
+        rules.append(
+            (
+                "dates",
+                nw.col("d_min") != nw.col("d_max"),
+                "episodes with different admission dates (a spell id used twice?)",
+                give_ids,
+            )
+        )
+    per_spell = (
+        rows.group_by(keys)
+        .agg(*aggs)
+        .with_columns(rule.fill_null(value=False).alias(f"{TMP}{name}") for name, rule, _, _ in rules)
+    )
+    totals = collect_small(per_spell.select(nw.col(f"{TMP}{name}").cast(nw.Int64).sum() for name, *_ in rules))
+    for (name, _, problem, fix), total in zip(rules, totals.row(0), strict=True):
+        if total:
+            _raise_if_any(per_spell, nw.col(f"{TMP}{name}"), keys, problem, fix)
 
 
-def _raise_if_any(per_spell: Any, bad: nw.Expr, keys: Sequence[str], problem: str) -> None:
+def _raise_if_any(per_spell: Any, bad: nw.Expr, keys: Sequence[str], problem: str, fix: str) -> None:
     flagged = per_spell.filter(bad)
     counted = collect_small(flagged.select(nw.len().alias("n"))).item(0, 0)
-    if not counted:
-        return
-    shown = collect_small(flagged.select(*keys).head(_SHOW))
+    shown = collect_small(flagged.select(*keys).sort(list(keys)).head(_SHOW))
     examples = [row[0] if len(keys) == 1 else row for row in shown.rows()]
     spells_word = "spell" if counted == 1 else "spells"
-    msg = (
-        f"episodes: {counted} {spells_word} with {problem}: {describe_values(examples)}; give each spell its own id "
-        f"({', '.join(keys)}) and each episode its own place in the order"
-    )
+    msg = f"episodes: {counted} {spells_word} with {problem}: {describe_values(examples)}; {fix}"
     raise DomainError(msg)

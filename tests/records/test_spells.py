@@ -427,9 +427,7 @@ def test_no_episodes_give_no_spells() -> None:
 def test_discharge_before_admission_names_the_spell() -> None:
     # spell 42's second episode is discharged on 2 Jan, before its admission on 3 Jan
     episodes = one_spell(spell_id=[42, 42, 2], discharge_date=ts("2019-01-06", "2019-01-02", "2019-02-01"))
-    with pytest.raises(
-        DomainError, match=r"discharged before their admission date in 1 row \(first offending values: 42\)"
-    ):
+    with pytest.raises(DomainError, match=r"1 spell with episodes discharged before their admission date: 42;"):
         bh.records.spells(episodes)
 
 
@@ -452,9 +450,9 @@ def test_discharge_before_admission_counts_the_rows() -> None:
             "discharge_date": ts("2019-01-03", "2019-01-02", "2019-01-02", "2019-01-02"),
         }
     )
-    with pytest.raises(DomainError, match=r"in 3 rows \(first offending values: 2, 3, 4\)") as excinfo:
+    with pytest.raises(DomainError, match=r"3 spells with .*: 2, 3, 4;") as excinfo:
         bh.records.spells(episodes)
-    assert "discharge date must be on or after the admission date" in str(excinfo.value)
+    assert "discharge date must be on or after its admission date" in str(excinfo.value)
 
 
 def test_one_spell_id_with_two_patients() -> None:
@@ -512,7 +510,7 @@ def test_repeated_order_without_spell_ids_names_patient_provider_and_date() -> N
 def test_missing_admission_date_names_the_spell() -> None:
     # spell 42 has no admission date on its second episode
     episodes = one_spell(spell_id=[42, 42, 2], admission_date=ts("2019-01-03", None, "2019-02-01"))
-    with pytest.raises(DomainError, match=r"spells with an episode with no 'admission_date' in 1 row .*: 42\)"):
+    with pytest.raises(DomainError, match=r"1 spell with an episode with no 'admission_date': 42;"):
         bh.records.spells(episodes)
 
 
@@ -521,7 +519,7 @@ def test_missing_order_number_does_not_lose_episodes() -> None:
     # Neither the first episode of spell 2 nor the count of spell 1 can be known: 3 episodes in 2 spells
     # must not come back as 1 spell of 1 episode (an error, as for a missing admission date)
     episodes = one_spell(episode_order=[1.0, np.nan, np.nan])
-    with pytest.raises(DomainError, match=r"with no 'episode_order' in 2 rows \(first offending values: 1, 2\)"):
+    with pytest.raises(DomainError, match=r"2 spells with an episode with no 'episode_order': 1, 2;"):
         bh.records.spells(episodes)
 
 
@@ -625,7 +623,7 @@ def test_errors_on_every_backend(backend: Backend) -> None:
     with pytest.raises(DomainError, match=r"1 spell with episodes of more than one patient .*: 501"):
         bh.records.spells(backend(two_patients))
     early = one_spell(spell_id=[42, 42, 2], discharge_date=ts("2019-01-06", "2019-01-02", "2019-02-01"))
-    with pytest.raises(DomainError, match=r"discharged before their admission date in 1 row .*42"):
+    with pytest.raises(DomainError, match=r"1 spell with episodes discharged before their admission date: 42;"):
         bh.records.spells(backend(early))
 
 
