@@ -273,12 +273,15 @@ def _step(
 
 
 def _note_unmatched(data: pd.DataFrame, joined: pd.DataFrame, step: Mapping[str, Any], definition: _Definition) -> None:
-    """Rows that found no match in a join are left out at every level; the table's notes say which."""
+    """Rows that found no match in a join are left out at every level; the table's notes say which (once,
+    at the definition's first level)."""
+    if definition.level != definition.entry["geography_levels"][0]:
+        return
     keys = data[step["on"]].drop_duplicates()
     matched = joined[step["on"]].drop_duplicates()
     lost = keys.merge(matched, how="left", indicator=True)
     lost = lost[lost["_merge"] == "left_only"]
-    if len(lost) and definition.level == definition.entry["geography_levels"][0]:
+    if len(lost):
         shown = ", ".join(str(v) for v in lost.iloc[:6, 0])
         definition.notes.append(
             f"{definition.entry['id']}: {len(lost)} value(s) of {step['on']} ({shown}) are not in the "

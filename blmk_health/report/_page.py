@@ -364,10 +364,8 @@ def _hospital(bundle: DataBundle, table: pd.DataFrame, sdc: bool) -> html.Report
         return _why_not(table, indicator)
     caption = _source(bundle, _HES)
     xlabel = "Emergency spells per 1,000 registered patients (age-sex standardised)"
-    figures = [
-        _figure(fig.area_chart(table, indicator, level="place", xlabel=xlabel), caption),
-        _figure(fig.area_chart(table, indicator, level="cluster", xlabel=xlabel), caption),
-    ]
+    # Places are drawn with their limits in the trend chart (both years), clusters in the bar chart.
+    figures = [_figure(fig.area_chart(table, indicator, level="cluster", xlabel=xlabel), caption)]
     trend = _emergency_trend(bundle)
     if trend is not None:
         chart = fig_hospital.trend_chart(
@@ -479,8 +477,22 @@ def _map_areas(bundle: DataBundle) -> tuple[str, Any]:
     if "lsoas" not in tables:
         return "place", None
     if "patients" in tables and "practices" in tables:
-        return "cluster", fig.cluster_polygons(tables["lsoas"], tables["patients"], tables["practices"])
+        return "cluster", _cluster_polygons(bundle)
     return "place", tables["lsoas"]
+
+
+_CLUSTERS: list[tuple[DataBundle, Any]] = []
+
+
+def _cluster_polygons(bundle: DataBundle) -> Any:
+    """The GP clusters as areas, made once per bundle (several sections map them)."""
+    for seen, polygons in _CLUSTERS:
+        if seen is bundle:
+            return polygons
+    tables = bundle.tables
+    polygons = fig.cluster_polygons(tables["lsoas"], tables["patients"], tables["practices"])
+    _CLUSTERS[:] = [(bundle, polygons)]
+    return polygons
 
 
 def _area_map(bundle: DataBundle, areas: Any, table: pd.DataFrame, indicator: str, level: str, legend: str) -> Any:
@@ -556,7 +568,7 @@ def _maps(bundle: DataBundle, table: pd.DataFrame, sdc: bool) -> html.ReportSect
     figures = [_figure(fig.places_map(lsoas), fig.BOUNDARY_SOURCE)]
     notes = []
     if "patients" in tables and "practices" in tables:
-        clusters = fig.cluster_polygons(lsoas, tables["patients"], tables["practices"])
+        clusters = _cluster_polygons(bundle)
         figures.append(_figure(fig.clusters_map(clusters, places=lsoas), fig.BOUNDARY_SOURCE))
     else:
         notes.append("The data give no patients by small area, so GP clusters cannot be drawn as areas.")
