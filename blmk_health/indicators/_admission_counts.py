@@ -82,6 +82,7 @@ class Selection:
 
     groups: tuple[str, ...]
     period: Period | None = None
+    financial_year: int | str | None = None  # "latest" or the year a financial year starts: chosen after counting
     ages: tuple[int, int] | None = None
     diagnoses: tuple[str, ...] | None = None
     by_year: bool = False
@@ -124,13 +125,9 @@ def _financial_year(start: int) -> Period:
     return Period(dt.date(start, 4, 1), dt.date(start + 1, 3, 31), f"{start}/{(start + 1) % 100:02d}")
 
 
-def check_spell_columns(frame: Frame, columns: SpellColumns) -> dict[str, Any]:
-    """Columns present and of the right kind; ages within 0-125; spell ids not repeated.
-
-    One pass over the spells (with the number of rows, of distinct spell ids, and the first and last
-    admission dates, returned as ``n``, ``distinct``, ``first`` and ``last``). Bed days are checked by
-    :func:`spell_cells`, in the pass that counts them (they are the costliest column of lazy spells).
-    """
+def check_spell_columns(frame: Frame, columns: SpellColumns) -> None:
+    """Columns present and of the right kind; spell ids not repeated (one query). Ages within 0-125 and
+    bed days >= 0 are checked by :func:`spell_cells`, in the pass that counts the spells."""
     named = [
         ("unit", columns.unit),
         ("age", columns.age),
@@ -145,6 +142,11 @@ def check_spell_columns(frame: Frame, columns: SpellColumns) -> dict[str, Any]:
     require_columns(frame, [(a, c) for a, c in named if c is not None])
     require_numeric(frame, [(a, c) for a, c in (("age", columns.age), ("bed_days", columns.bed_days)) if c])
     require_dates(frame, [("admission_date", columns.admission_date)])
+    if columns.spell_id is not None:
+        check_unique_spells(frame, columns.spell_id)
+
+
+def _age_checks(columns: SpellColumns) -> list[Check]:
     checks = [
         Check.below("spells", columns.age, 0, "has a negative age", "ages are whole years from 0"),
         Check(
@@ -155,14 +157,9 @@ def check_spell_columns(frame: Frame, columns: SpellColumns) -> dict[str, Any]:
             "ages are whole years from 0; correct or remove these spells",
         ),
     ]
-    date = nw.col(columns.admission_date)
-    extra = {"n": nw.len(), "first": date.min(), "last": date.max()}
-    if columns.spell_id is not None:
-        extra["distinct"] = nw.col(columns.spell_id).n_unique()
-    found = check_values(frame, checks, extra)
-    if columns.spell_id is not None:
-        check_unique_spells(frame, columns.spell_id, (found["n"], found["distinct"]))
-    return found
+    if columns.bed_days:
+        checks.append(Check.below("spells", columns.bed_days, 0, "has negative bed days", "bed days are >= 0"))
+    return checks
 
 
 def check_unique_spells(frame: Frame, spell_id: str, counted: tuple[int, int] | None = None) -> None:
@@ -184,16 +181,26 @@ def check_unique_spells(frame: Frame, spell_id: str, counted: tuple[int, int] | 
     raise SchemaError(msg)
 
 
-def spell_cells(frame: Frame, columns: SpellColumns, selection: Selection) -> pd.DataFrame:
-    """Counts per area, sex (0 male, 1 female, NaN unknown), age band (0-18, NaN unknown) [and year].
+def spell_cells(frame: Frame, columns: SpellColumns, selection: Selection) -> tuple[pd.DataFrame, list[int]]:
+    """Counts per area, sex (0 male, 1 female, NaN unknown), age band (0-18, NaN unknown) [and year], in
+    one pass over the spells, which also checks their ages and bed days; and the financial years of
+    every spell in the data.
 
     Columns: ``unit``, ``sex``, ``band``, [``year``], ``spells``, ``bed_days``, ``same_day``,
-    ``unknown_method`` and ``outside_period``.
+    ``unknown_method`` and ``outside_period``. A financial year asked for (``selection.financial_year``,
+    "latest" the latest one) is chosen from the counts by year, so no query needs to run before them.
     """
     keyed, flags = _spell_flags(frame, columns, selection)
-    keys = [f"{TMP}unit", f"{TMP}sex", f"{TMP}band"] + ([f"{TMP}year"] if selection.by_year else [])
-    # The flags as columns, computed once (the sums below each use them).
-    keyed = keyed.with_frame(keyed.frame.with_columns(**{f"{TMP}base": flags["base"], f"{TMP}in": flags["in_period"]}))
+    keys = [f"{TMP}unit", f"{TMP}sex", f"{TMP}band", f"{TMP}year"]
+    keyed = keyed.with_frame(
+        keyed.frame.with_columns(
+            **{
+                f"{TMP}base": flags["base"],
+                f"{TMP}in": flags["in_period"],
+                f"{TMP}year": financial_year_start(nw.col(columns.admission_date)),
+            }
+        )
+    )
     base, in_period = nw.col(f"{TMP}base"), nw.col(f"{TMP}in")
     counted = base * in_period
     exprs: dict[str, Any] = {
@@ -203,18 +210,41 @@ def spell_cells(frame: Frame, columns: SpellColumns, selection: Selection) -> pd
     }
     if columns.bed_days:
         exprs["bed_days"] = counted * nw.col(columns.bed_days).cast(nw.Float64).fill_null(0)
-        exprs["negative_bed_days"] = (nw.col(columns.bed_days) < 0).fill_null(value=False).cast(nw.Float64)
     if columns.same_day:
         exprs["same_day"] = counted * nw.col(columns.same_day).cast(nw.Float64).fill_null(0)
+    checks = _age_checks(columns)
+    exprs.update(
+        {f"{TMP}bad{i}": check.condition.fill_null(value=False).cast(nw.Float64) for i, check in enumerate(checks)}
+    )
     eager = grouped_sums(keyed, keys, exprs).to_pandas()
-    if columns.bed_days and eager["negative_bed_days"].sum() > 0:
-        check_values(frame, [Check.below("spells", columns.bed_days, 0, "has negative bed days", "bed days are >= 0")])
+    failed = [check for i, check in enumerate(checks) if eager[f"{TMP}bad{i}"].sum() > 0]
+    if failed:
+        check_values(frame, failed)
     names = {f"{TMP}unit": "unit", f"{TMP}sex": "sex", f"{TMP}band": "band", f"{TMP}year": "year"}
-    out = eager.rename(columns=names).drop(columns="negative_bed_days", errors="ignore")
+    out = eager.rename(columns=names).drop(columns=[f"{TMP}bad{i}" for i in range(len(checks))])
     for name in ("bed_days", "same_day"):
         if name not in out:
             out[name] = np.nan
-    return out
+    years = sorted(int(y) for y in out["year"].dropna().unique())
+    if selection.financial_year is not None:
+        out = _one_year(out, selection.financial_year, years)
+    if not selection.by_year:
+        counts = [c for c in out.columns if c not in ("unit", "sex", "band", "year")]
+        out = out.groupby(["unit", "sex", "band"], dropna=False, as_index=False)[counts].sum(min_count=0)
+    return out, years
+
+
+def _one_year(cells: pd.DataFrame, year: int | str, years: list[int]) -> pd.DataFrame:
+    """The cells of one financial year; the spells of the others become ``outside_period``."""
+    chosen = (years[-1] if years else 0) if year == "latest" else int(year)
+    inside = cells["year"] == chosen
+    outside = cells[~inside].groupby(["unit", "sex", "band"], dropna=False, as_index=False)[["spells"]].sum()
+    kept = cells[inside].drop(columns="outside_period")
+    kept = kept.merge(outside.rename(columns={"spells": "outside_period"}), on=["unit", "sex", "band"], how="outer")
+    counts = [c for c in kept.columns if c not in ("unit", "sex", "band", "year")]
+    kept[counts] = kept[counts].fillna(0.0)
+    kept["year"] = chosen
+    return kept
 
 
 def _spell_flags(frame: Frame, columns: SpellColumns, selection: Selection) -> tuple[Frame, dict[str, Any]]:
@@ -239,8 +269,6 @@ def _spell_flags(frame: Frame, columns: SpellColumns, selection: Selection) -> t
     age = nw.col(columns.age)
     band = (age // 5).clip(upper_bound=18).cast(nw.Float64)
     added: dict[str, Any] = {f"{TMP}unit": nw.col(columns.unit), f"{TMP}band": band, **recoded}
-    if selection.by_year:
-        added[f"{TMP}year"] = financial_year_start(nw.col(columns.admission_date))
     keyed = frame.with_frame(frame.frame.with_columns(**added))
     base = nw.col(f"{TMP}nel")
     for name in recoded:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from blmk_health._confidence import parse_confidence
 from blmk_health._frames import Frame, as_list, back_to_caller, ingest, like_caller, to_pandas
-from blmk_health._hospital import check_nel_definition, date_value, financial_year_label
+from blmk_health._hospital import check_nel_definition, financial_year_label
 from blmk_health._validation import check_choice, check_flag, check_positive_number
 from blmk_health.errors import InputError, SchemaError
 from blmk_health.indicators._admission_counts import (
@@ -79,13 +79,13 @@ def run_admissions(call: AdmissionCall) -> Any:
         diagnosis=cols["diagnosis"] if call.diagnoses is not None else None,
         spell_id=cols["spell_id"],
     )
-    summary = check_spell_columns(frame, columns)
+    check_spell_columns(frame, columns)
     by = as_list(call.by, "by")
-    if call.period is None and not call.by_year:
-        _warn_if_several_years(summary["first"], summary["last"])
+    dates, financial_year = _period_request(frame, columns.admission_date, call.period)
     selection = Selection(
         groups=groups,
-        period=resolve_period(frame, columns.admission_date, call.period, summary["last"]),
+        period=dates,
+        financial_year=financial_year,
         ages=_ages(call.ages),
         diagnoses=_diagnoses(call.diagnoses),
         by_year=call.by_year,
@@ -95,7 +95,12 @@ def run_admissions(call: AdmissionCall) -> Any:
     population, lookup = population_cells(
         call.population, unit, pcols["sex"] or cols["sex"], pcols["age_band"], pcols["count"], by
     )
-    cells = spell_cells(frame, columns, selection)
+    cells, years = spell_cells(frame, columns, selection)
+    if call.period is None and not call.by_year:
+        _warn_if_several_years(years)
+    label = selection.period.label if selection.period else None
+    if financial_year is not None:
+        label = financial_year_label(years[-1] if financial_year == "latest" and years else int(financial_year))
     bands = _bands(selection.ages)
     options = RateOptions(
         by=by,
@@ -105,7 +110,7 @@ def run_admissions(call: AdmissionCall) -> Any:
         reference=_reference(call.reference, standardise),
         what=call.what,
         unit=unit,
-        period=selection.period.label if selection.period else None,
+        period=label,
         bed_days=columns.bed_days is not None,
         bands=bands,
     )
@@ -113,17 +118,26 @@ def run_admissions(call: AdmissionCall) -> Any:
     return back_to_caller(like_caller(table, frame), frame)
 
 
-def _warn_if_several_years(*ends: Any) -> None:
-    """Warn when spells of several financial years (first and last admission dates) meet one population."""
-    if ends[0] is None or ends[1] is None:
-        return
-    first, last = (date_value(value, "admission_date") for value in ends)
-    years = [day.year - (day.month < 4) for day in (first, last)]
-    if years[0] != years[1]:
+def _period_request(frame: Frame, date_column: str, period: Any) -> tuple[Any, int | str | None]:
+    """A range of dates (checked per spell), or a financial year chosen after counting ("latest" or the
+    year it starts)."""
+    if period is None:
+        return None, None
+    if isinstance(period, str) and period == "latest":
+        return None, "latest"
+    resolved = resolve_period(frame, date_column, period)
+    if isinstance(period, str) and resolved is not None:
+        return None, resolved.first.year
+    return resolved, None
+
+
+def _warn_if_several_years(years: list[int]) -> None:
+    """Warn when spells of several financial years meet one population."""
+    if len(years) > 1:
         msg = (
-            f"spells: admitted from {first} to {last}, in {years[1] - years[0] + 1} financial years "
-            f"({financial_year_label(years[0])} to {financial_year_label(years[1])}), all counted over one "
-            "population; pass period='latest' (or a year such as '2018/19') for a yearly rate, or by_year=True"
+            f"spells: admitted in {years[-1] - years[0] + 1} financial years ({financial_year_label(years[0])} to "
+            f"{financial_year_label(years[-1])}), all counted over one population; pass period='latest' (or a year "
+            "such as '2018/19') for a yearly rate, or by_year=True"
         )
         warnings.warn(msg, UserWarning, stacklevel=4)
 
