@@ -522,8 +522,14 @@ def grouped_sums(
     propagate_missing: bool = False,
     formula: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None,
     carry: Mapping[str, nw.Expr | nw.Series[Any]] | None = None,
+    together: Sequence[AnyFrame] = (),
+    answers: list[nw.DataFrame[Any]] | None = None,
 ) -> nw.DataFrame[Any]:
     """Per-row values summed within ``by`` groups (all rows if ``by`` is empty), collected and sorted.
+
+    ``together``: other small queries of the same data, collected with the sums into ``answers`` (in
+    their order); on Polars lazy frames in one ``collect_all``, which computes their common part (e.g.
+    spells made from episodes) once.
 
     ``exprs`` are the per-row input columns (narwhals expressions, or series of an eager frame). Without
     ``formula`` they are what is summed; with it, ``formula`` turns them into the per-row values to sum,
@@ -542,6 +548,8 @@ def grouped_sums(
     carried = dict(carry or {})
     if frame.is_pandas and not frame.is_lazy and by and all(isinstance(e, Agg) for e in extra):
         aggs_only = [e for e in extra if isinstance(e, Agg)]
+        if answers is not None:
+            answers.extend(collect_small(query) for query in together)
         return _pandas_grouped(frame, by, exprs, carried, aggs_only, propagate_missing, formula)
     rows = frame.frame.with_columns(**dict(exprs), **carried)
     summed = list(exprs)
@@ -558,10 +566,27 @@ def grouped_sums(
         agg = agg.with_columns(
             **{name: nw.when(nw.col(f"{name}{TMP}na") > 0).then(None).otherwise(nw.col(name)) for name in summed}
         ).drop([f"{name}{TMP}na" for name in summed])
-    eager = collect(agg, frame)
+    eager = _collect_together(agg, frame, together, answers)
     if by:
         eager = eager.sort(by, nulls_last=True)
     return eager
+
+
+def _collect_together(
+    agg: AnyFrame, frame: Frame, together: Sequence[AnyFrame], answers: list[nw.DataFrame[Any]] | None
+) -> nw.DataFrame[Any]:
+    """``agg`` collected as :func:`collect` does, and the ``together`` queries into ``answers``."""
+    lazy = [agg, *together]
+    if together and frame.implementation is nw.Implementation.POLARS and all(isinstance(q, nw.LazyFrame) for q in lazy):
+        import polars as pl
+
+        results = pl.collect_all([nw.to_native(q) for q in lazy])
+        if answers is not None:
+            answers.extend(nw.from_native(r, eager_only=True) for r in results[1:])
+        return nw.from_native(results[0].to_arrow(), eager_only=True)
+    if answers is not None:
+        answers.extend(collect_small(query) for query in together)
+    return collect(agg, frame)
 
 
 def _group_codes(table: pd.DataFrame, by: list[str]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:

@@ -126,8 +126,8 @@ def _financial_year(start: int) -> Period:
 
 
 def check_spell_columns(frame: Frame, columns: SpellColumns) -> None:
-    """Columns present and of the right kind; spell ids not repeated (one query). Ages within 0-125 and
-    bed days >= 0 are checked by :func:`spell_cells`, in the pass that counts the spells."""
+    """Columns present and of the right kind. Repeated spell ids, ages within 0-125 and bed days >= 0 are
+    checked by :func:`spell_cells`, with the query that counts the spells."""
     named = [
         ("unit", columns.unit),
         ("age", columns.age),
@@ -142,8 +142,6 @@ def check_spell_columns(frame: Frame, columns: SpellColumns) -> None:
     require_columns(frame, [(a, c) for a, c in named if c is not None])
     require_numeric(frame, [(a, c) for a, c in (("age", columns.age), ("bed_days", columns.bed_days)) if c])
     require_dates(frame, [("admission_date", columns.admission_date)])
-    if columns.spell_id is not None:
-        check_unique_spells(frame, columns.spell_id)
 
 
 def _age_checks(columns: SpellColumns) -> list[Check]:
@@ -216,7 +214,14 @@ def spell_cells(frame: Frame, columns: SpellColumns, selection: Selection) -> tu
     exprs.update(
         {f"{TMP}bad{i}": check.condition.fill_null(value=False).cast(nw.Float64) for i, check in enumerate(checks)}
     )
-    eager = grouped_sums(keyed, keys, exprs).to_pandas()
+    together: list[Any] = []
+    answers: list[Any] = []
+    if columns.spell_id is not None:
+        together.append(frame.frame.select(nw.len().alias("n"), nw.col(columns.spell_id).n_unique().alias("d")))
+    eager = grouped_sums(keyed, keys, exprs, together=together, answers=answers).to_pandas()
+    if columns.spell_id is not None:
+        counted = answers[0].row(0)
+        check_unique_spells(frame, columns.spell_id, (int(counted[0]), int(counted[1])))
     failed = [check for i, check in enumerate(checks) if eager[f"{TMP}bad{i}"].sum() > 0]
     if failed:
         check_values(frame, failed)
