@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import narwhals.stable.v2 as nw
+import numpy as np
 
 from blmk_health._age_bands import ESP2013_19
 from blmk_health._frames import Frame
@@ -20,21 +21,19 @@ from blmk_health.errors import InputError, SchemaError
 
 __all__ = [
     "ADMISSION_METHODS",
-    "ESP_LABELS",
     "ESP_WEIGHTS",
     "GROUPS",
     "NEL_DEFINITIONS",
     "check_nel_definition",
+    "code_text",
     "date_day_number",
     "date_value",
     "day_number",
-    "esp_band",
     "financial_year_label",
     "financial_year_start",
     "method_code",
     "method_group",
     "require_dates",
-    "sex_label",
 ]
 
 #: ADMIMETH codes (Admission method, Hospital Provider Spell), their group and meaning: NHS Data
@@ -71,8 +70,7 @@ NEL_DEFINITIONS: dict[str, tuple[str, ...]] = {
     "not elective": ("emergency", "maternity", "other"),
 }
 
-#: The 19 bands of the 2013 European Standard Population: labels and weights, by band index 0-18.
-ESP_LABELS = tuple(f"{start}-{end}" if end is not None else f"{start}+" for start, end, _ in ESP2013_19)
+#: The weights of the 19 bands of the 2013 European Standard Population, by band index 0-18.
 ESP_WEIGHTS = tuple(float(weight) for _, _, weight in ESP2013_19)
 
 
@@ -141,27 +139,6 @@ def financial_year_label(start: int) -> str:
     return f"{start}/{(start + 1) % 100:02d}"
 
 
-def esp_band(age: nw.Expr) -> nw.Expr:
-    """The index (0-18) of the 2013 European Standard Population's five-year band of an age in years."""
-    return nw.when(age >= 90).then(nw.lit(18)).otherwise(age // 5)
-
-
-_SEX_WORDS = {"male": "Male", "m": "Male", "1": "Male", "female": "Female", "f": "Female", "2": "Female"}
-
-
-def sex_label(frame: Frame, column: str) -> nw.Expr:
-    """``"Male"``, ``"Female"`` or missing, from the usual codings: words, ``M``/``F`` or ``1``/``2``."""
-    dtype = frame.schema[column]
-    expr = nw.col(column)
-    text = _whole_number_text(expr, dtype) if dtype.is_numeric() else expr.cast(nw.String)
-    lowered = text.str.strip_chars().str.to_lowercase()
-    out: Any = None
-    for word, label in _SEX_WORDS.items():
-        out = (nw.when if out is None else out.when)(lowered == word).then(nw.lit(label))
-    result: nw.Expr = out.otherwise(nw.lit(None, dtype=nw.String))
-    return result
-
-
 def require_dates(frame: Frame, columns: Sequence[tuple[str, str]]) -> None:
     """Raise :class:`SchemaError` if an ``(argument, column)`` column does not hold dates."""
     schema = frame.schema
@@ -173,6 +150,16 @@ def require_dates(frame: Frame, columns: Sequence[tuple[str, str]]) -> None:
                 "e.g. pandas.to_datetime(df[column])"
             )
             raise SchemaError(msg)
+
+
+def code_text(value: Any) -> str:
+    """A code as text: whole numbers without decimals (``11.0`` -> ``"11"``), text stripped, missing as ``""``."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        number = float(value)
+        return str(int(number)) if number.is_integer() else str(number)
+    return str(value).strip()
 
 
 def date_value(value: Any, argument: str) -> dt.date:

@@ -18,9 +18,10 @@ import numpy as np
 import pandas as pd
 
 from blmk_health._age_bands import parse_band
-from blmk_health._frames import TMP, Frame, collect_small, epoch_days, grouped_sums, ingest, recode
+from blmk_health._frames import TMP, Frame, collect_small, epoch_days, grouped_sums, ingest, recode, to_pandas
 from blmk_health._hospital import (
     ADMISSION_METHODS,
+    code_text,
     date_day_number,
     date_value,
     day_number,
@@ -38,6 +39,7 @@ __all__ = [
     "check_unique_spells",
     "method_text",
     "population_cells",
+    "reference_cells",
     "resolve_period",
     "sex_codes",
     "spell_cells",
@@ -297,7 +299,7 @@ def _in_period(frame: Frame, columns: SpellColumns, selection: Selection) -> Any
 
 
 def sex_codes(labels: list[Any]) -> dict[str, tuple[dict[Any, Any], Any]]:
-    mapping = {label: _SEX_CODES.get(_text(label).lower(), np.nan) for label in labels}
+    mapping = {label: _SEX_CODES.get(code_text(label).lower(), np.nan) for label in labels}
     return {f"{TMP}sex": (mapping, nw.Float64)}
 
 
@@ -339,25 +341,15 @@ def _method_group_of(label: Any) -> str:
 
 def method_text(label: Any) -> str:
     """An admission-method code as text: ``11``, ``11.0`` and ``" 11 "`` are ``"11"``, ``"2a"`` is ``"2A"``."""
-    return _text(label).upper()
+    return code_text(label).upper()
 
 
 def _prefix_flag(labels: list[Any], prefixes: tuple[str, ...]) -> dict[str, tuple[dict[Any, Any], Any]]:
     def matches(label: Any) -> float:
-        text = _text(label).upper().replace(".", "")
+        text = code_text(label).upper().replace(".", "")
         return float(bool(text) and text.startswith(prefixes))
 
     return {f"{TMP}ok_diagnosis": ({label: matches(label) for label in labels}, nw.Float64)}
-
-
-def _text(label: Any) -> str:
-    """A code as text: whole numbers without decimals, missing as ``""``."""
-    if label is None or (isinstance(label, float) and label != label):
-        return ""
-    if isinstance(label, (int, float, np.integer, np.floating)) and not isinstance(label, bool):
-        number = float(label)
-        return str(int(number)) if number.is_integer() else str(number)
-    return str(label).strip()
 
 
 def population_cells(
@@ -390,6 +382,23 @@ def population_cells(
     return cells, lookup
 
 
+def reference_cells(reference: Any, events: str, denominator: str, example: str) -> pd.DataFrame:
+    """A reference's events and denominator by sex (0/1) and standard band (0-18): ``sex``, ``band``,
+    ``x_ref`` and ``n_ref``, for indirect standardisation. ``example`` says what to give, for the error."""
+    table = to_pandas(reference, "reference")
+    missing = [c for c in ("sex", "age_band", events, denominator) if c not in table.columns]
+    if missing:
+        msg = f"reference: column(s) {missing} not found; give sex, age_band, {events} and {denominator} ({example})"
+        raise SchemaError(msg)
+    table = table.assign(unit="reference")
+    x_ref, _ = population_cells(table, "unit", "sex", "age_band", events, [])
+    n_ref, _ = population_cells(table, "unit", "sex", "age_band", denominator, [])
+    cells = x_ref.rename(columns={"population": "x_ref"}).merge(
+        n_ref.rename(columns={"population": "n_ref"}), on=["unit", "sex", "band"], how="outer"
+    )
+    return cells[["sex", "band", "x_ref", "n_ref"]].fillna(0.0)
+
+
 def _area_lookup(summed: pd.DataFrame, unit: str, by: list[str]) -> pd.DataFrame:
     columns = list(dict.fromkeys([unit, *by]))
     lookup = summed[columns].drop_duplicates()
@@ -405,7 +414,7 @@ def _area_lookup(summed: pd.DataFrame, unit: str, by: list[str]) -> pd.DataFrame
 
 
 def _population_sexes(values: pd.Series, column: str) -> np.ndarray[Any, Any]:
-    codes = values.map(lambda v: _SEX_CODES.get(_text(v).lower(), np.nan)).to_numpy(dtype=float)
+    codes = values.map(lambda v: _SEX_CODES.get(code_text(v).lower(), np.nan)).to_numpy(dtype=float)
     bad = values[np.isnan(codes)].drop_duplicates().tolist()
     if bad:
         msg = (

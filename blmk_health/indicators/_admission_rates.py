@@ -8,7 +8,6 @@ the cells; the crude rate is :func:`~blmk_health.indicators.crude_rate`'s (exact
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -277,8 +276,3 @@ def _periods(years: pd.Series, label: str | None) -> list[str | None]:
 def statistic_text(what: str, per: float, standardise: str | None) -> str:
     """The ``statistic`` of a value: e.g. "emergency spells per 1000, directly age-sex standardised (...)"."""
     return f"{what} per {per:g}, {_STANDARDISATION[standardise]}"
-
-
-def combine_statistics(prefix_reasons: Sequence[Any], base: str) -> list[str]:
-    """``base``, or ``"<base> NA: <why>"`` where a value is blank."""
-    return [f"{base} {why}".strip() if why else base for why in prefix_reasons]

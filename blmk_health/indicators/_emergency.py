@@ -12,15 +12,16 @@ import numpy as np
 import pandas as pd
 
 from blmk_health._confidence import parse_confidence
-from blmk_health._frames import Frame, as_list, back_to_caller, ingest, like_caller, to_pandas
+from blmk_health._frames import Frame, as_list, back_to_caller, ingest, like_caller
 from blmk_health._hospital import check_nel_definition, financial_year_label
 from blmk_health._validation import check_choice, check_flag, check_positive_number
-from blmk_health.errors import InputError, SchemaError
+from blmk_health.errors import InputError
 from blmk_health.indicators._admission_counts import (
     Selection,
     SpellColumns,
     check_spell_columns,
     population_cells,
+    reference_cells,
     resolve_period,
     spell_cells,
 )
@@ -189,21 +190,8 @@ def _reference(reference: Any, standardise: str | None) -> pd.DataFrame | None:
     if standardise != "indirect":
         msg = "reference: reference rates are used by indirect standardisation only (standardise='indirect')"
         raise InputError(msg)
-    table = to_pandas(reference, "reference")
-    missing = [c for c in ("sex", "age_band", "events", "population") if c not in table.columns]
-    if missing:
-        msg = (
-            f"reference: column(s) {missing} not found; give sex, age_band, events and population (e.g. England's "
-            "emergency spells and population by sex and five-year age band)"
-        )
-        raise SchemaError(msg)
-    events = table.assign(unit="reference", population=pd.to_numeric(table["events"], errors="coerce"))
-    x_ref, _ = population_cells(events, "unit", "sex", "age_band", "population", [])
-    n_ref, _ = population_cells(table.assign(unit="reference"), "unit", "sex", "age_band", "population", [])
-    cells = x_ref.rename(columns={"population": "x_ref"}).merge(
-        n_ref.rename(columns={"population": "n_ref"}), on=["unit", "sex", "band"], how="outer"
-    )
-    return cells[["sex", "band", "x_ref", "n_ref"]].fillna(0.0)
+    example = "e.g. England's emergency spells and population by sex and five-year age band"
+    return reference_cells(reference, "events", "population", example)
 
 
 def _finish(table: pd.DataFrame, options: RateOptions, call: AdmissionCall) -> pd.DataFrame:

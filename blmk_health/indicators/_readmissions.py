@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import narwhals.stable.v2 as nw
@@ -32,14 +33,14 @@ from blmk_health._hospital import (
     require_dates,
 )
 from blmk_health._validation import Check, check_choice, check_flag, check_values, require_columns, require_numeric
-from blmk_health.errors import InputError, SchemaError
+from blmk_health.errors import InputError
 from blmk_health.indicators import ci
 from blmk_health.indicators._admission_counts import (
     MAX_AGE,
     Period,
     check_unique_spells,
     method_text,
-    population_cells,
+    reference_cells,
     resolve_period,
     sex_codes,
 )
@@ -210,22 +211,15 @@ def readmissions(
     return back_to_caller(like_caller(table, frame), frame)
 
 
+@dataclass(frozen=True)
 class _Options:
     """The checked choices of a call."""
 
-    def __init__(
-        self,
-        window: int,
-        exclude: dict[str, tuple[str, ...]],
-        standardise: str | None,
-        confidence: Confidence,
-        exclude_transfers: bool,
-    ) -> None:
-        self.window = window
-        self.exclude = exclude
-        self.standardise = standardise
-        self.confidence = confidence
-        self.exclude_transfers = exclude_transfers
+    window: int
+    exclude: dict[str, tuple[str, ...]]
+    standardise: str | None
+    confidence: Confidence
+    exclude_transfers: bool
 
     @classmethod
     def check(cls, window: Any, exclude: Any, standardise: Any, confidence: Any, exclude_transfers: Any) -> _Options:
@@ -343,19 +337,7 @@ def _died(labels: list[Any]) -> dict[str, tuple[dict[Any, Any], Any]]:
 def _reference(reference: Any) -> pd.DataFrame | None:
     if reference is None:
         return None
-    table = ingest(reference, "reference").frame
-    names = list(table.collect_schema().names())
-    missing = [c for c in ("sex", "age_band", "readmissions", "discharges") if c not in names]
-    if missing:
-        msg = f"reference: column(s) {missing} not found; give sex, age_band, readmissions and discharges"
-        raise SchemaError(msg)
-    native = collect_small(table).to_pandas().assign(unit="reference")
-    x_ref, _ = population_cells(native, "unit", "sex", "age_band", "readmissions", [])
-    n_ref, _ = population_cells(native, "unit", "sex", "age_band", "discharges", [])
-    cells = x_ref.rename(columns={"population": "x_ref"}).merge(
-        n_ref.rename(columns={"population": "n_ref"}), on=["unit", "sex", "band"], how="outer"
-    )
-    return cells[["sex", "band", "x_ref", "n_ref"]].fillna(0.0)
+    return reference_cells(reference, "readmissions", "discharges", "e.g. England's, by sex and five-year age band")
 
 
 def _rates(cells: pd.DataFrame, by: list[str], options: _Options, reference: pd.DataFrame | None) -> pd.DataFrame:

@@ -8,7 +8,7 @@ import narwhals.stable.v2 as nw
 import pandas as pd
 
 from blmk_health._frames import back_to_caller, ingest, is_frame, pandas_index
-from blmk_health._hospital import ADMISSION_METHODS, GROUPS, check_nel_definition, method_code, method_group
+from blmk_health._hospital import ADMISSION_METHODS, GROUPS, check_nel_definition, code_text, method_code, method_group
 from blmk_health._validation import reject_clashes, require_columns
 from blmk_health.errors import SchemaError
 
@@ -123,19 +123,10 @@ def _classify_codes(codes: Any) -> pd.Series:
         msg = f"codes: expected a table or a sequence of codes, got {type(codes).__name__} {codes!r}"
         raise SchemaError(msg)
     index = pandas_index(codes)
-    values = pd.Series(list(codes), dtype=object).map(_as_text)
+    values = pd.Series(list(codes), dtype=object).map(lambda value: code_text(value) or None)
     table = ingest(pd.DataFrame({"code": values.astype("str")}))
     out = table.eager.select(method_group(method_code(table, "code")).alias("group")).to_native()["group"]
     result = pd.Series(pd.Categorical(out.to_numpy(), categories=list(GROUPS)), name="admission_group")
     if index is not None:
         result.index = index
     return result
-
-
-def _as_text(value: Any) -> str | None:
-    """A code as text: whole numbers without decimals (``11.0`` -> ``"11"``), missing as ``None``."""
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
-        return str(int(value))
-    return str(value)
