@@ -12,7 +12,7 @@ Examples
 
 from importlib import metadata as _metadata
 
-from blmk_health import datasets, errors, geo, indicators, io, records, report, testing
+from blmk_health import datasets, errors, geo, indicators, io, records, report, segmentation, testing
 from blmk_health._show_versions import show_versions
 
 try:
@@ -29,6 +29,7 @@ __all__ = [
     "io",
     "records",
     "report",
+    "segmentation",
     "show_versions",
     "testing",
 ]

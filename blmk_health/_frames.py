@@ -254,6 +254,32 @@ def ordered_windows(frame: Frame) -> AnyFrame:
     return frame.frame
 
 
+def same_backend(a: Frame, b: Frame) -> bool:
+    """Whether two caller's frames can be joined: the same backend, both lazy or both eager."""
+    return a.implementation is b.implementation and a.is_lazy == b.is_lazy
+
+
+def small_result(table: pd.DataFrame, like: Frame) -> Any:
+    """A small result table made in pandas, given back as the caller's kind (pandas stays as it is)."""
+    if like.is_pandas and not like.is_lazy:
+        return table
+    return back_to_caller(like_caller(table, like), like)
+
+
+def is_pandas_frame(data: Any) -> bool:
+    """Whether ``data`` is a pandas DataFrame (for in-memory work such as model fitting)."""
+    return isinstance(data, pd.DataFrame)
+
+
+def windows_back(frame: AnyFrame, like: Frame) -> AnyFrame:
+    """A frame worked on by :func:`ordered_windows` back in the caller's backend (eager PyArrow again)."""
+    if like.implementation is nw.Implementation.PYARROW and not like.is_lazy and isinstance(frame, nw.DataFrame):
+        table = pa.Table.from_pandas(frame.to_native(), preserve_index=False)
+        back: AnyFrame = nw.from_native(table, eager_only=True)
+        return back
+    return frame
+
+
 def epoch_days(frame: Frame, expr: nw.Expr, portable: Callable[[nw.Expr], nw.Expr]) -> nw.Expr:
     """Days since 1970-01-01 of a date or datetime expression: Polars casts to a date and its day number
     (the fastest way there); other backends use ``portable`` (arithmetic every backend computes)."""

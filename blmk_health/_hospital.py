@@ -31,6 +31,7 @@ __all__ = [
     "day_number",
     "financial_year_label",
     "financial_year_start",
+    "icd10_code",
     "method_code",
     "method_group",
     "require_dates",
@@ -160,6 +161,15 @@ def code_text(value: Any) -> str:
         number = float(value)
         return str(int(number)) if number.is_integer() else str(number)
     return str(value).strip()
+
+
+def icd10_code(value: Any) -> str:
+    """An ICD-10 (or OPCS-4) code as its characters: upper case, no dot, no blanks, no ``X`` filler
+    (``"J81X"`` and ``"j81"`` -> ``"J81"``); missing as ``""``."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    text = str(value).strip().upper().replace(".", "").replace(" ", "")
+    return text[:-1] if len(text) == 4 and text.endswith("X") else text
 
 
 def date_value(value: Any, argument: str) -> dt.date:

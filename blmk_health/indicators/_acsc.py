@@ -17,6 +17,7 @@ import narwhals.stable.v2 as nw
 import pandas as pd
 
 from blmk_health._frames import TMP, Frame, recode, to_pandas
+from blmk_health._hospital import icd10_code
 from blmk_health._validation import describe_values, require_columns
 from blmk_health.errors import InputError, SchemaError
 
@@ -101,17 +102,9 @@ def check_codelists(codes: Any, exclusions: Any) -> tuple[pd.DataFrame, pd.DataF
 
 def _clean(table: pd.DataFrame, column: str) -> pd.DataFrame:
     out = table.copy()
-    out[column] = out[column].astype(str).map(_code)
+    out[column] = out[column].astype(str).map(icd10_code)
     out["condition"] = out["condition"].astype(str)
     return out
-
-
-def _code(value: Any) -> str:
-    """A code as its characters: upper case, no dot, no ``X`` filler (``"J81X"`` -> ``"J81"``), no blanks."""
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    text = str(value).strip().upper().replace(".", "").replace(" ", "")
-    return text[:-1] if len(text) == 4 and text.endswith("X") else text
 
 
 def acsc_rule(
@@ -179,7 +172,7 @@ def _flag_builder(
     labels: list[Any], name: str, rules: Mapping[str, tuple[str, ...]]
 ) -> dict[str, tuple[dict[Any, Any], Any]]:
     """Per rule, 1.0 for the labels whose code starts with one of its code starts."""
-    texts = {label: _code(label) for label in labels}
+    texts = {label: icd10_code(label) for label in labels}
     return {
         f"{TMP}{name}_{key}": (
             {label: float(bool(starts) and bool(text) and text.startswith(starts)) for label, text in texts.items()},

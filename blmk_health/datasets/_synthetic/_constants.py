@@ -522,9 +522,9 @@ EMERGENCY_TARGET_DSR = 104.0
 #: readmissions fall after the period (calibrated numerically: the realised rate is about 7% lower).
 EMERGENCY_OVERLAP_ALLOWANCE = 1.07
 #: Gamma shape of the unobserved heterogeneity of the admission rate (mean 1).
-EMERGENCY_GAMMA_SHAPE = 2.0
+EMERGENCY_GAMMA_SHAPE = 50.0
 #: Log effect of the latent health factor on the admission rate.
-LATENT_ADMISSION_EFFECT = 0.3
+LATENT_ADMISSION_EFFECT = 0.1
 #: Log effect per decile step towards more deprived.
 IMD_ADMISSION_EFFECT = 0.05
 CARE_HOME_ADMISSION_EFFECT = 0.3
