@@ -214,7 +214,8 @@ def _outcome(y: Any) -> npt.NDArray[Any]:
 
 def _frame(X: Any) -> pd.DataFrame:  # noqa: N803
     if is_pandas_frame(X):
-        return X
+        table: pd.DataFrame = X
+        return table
     array = np.asarray(X)
     return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
 
