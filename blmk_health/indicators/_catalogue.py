@@ -128,8 +128,13 @@ _JOIN_KEYS = ("join", "on", "columns")
 _SUM_KEYS = ("sum", "by")
 _FILTER_KEYS = ("filter",)
 _RECORDS_KEYS = ("records",)
+_SEGMENTATION_KEYS = ("segmentation",)
 #: Record-level preparations a ``records`` step may name: ``blmk_health.records`` functions.
 RECORD_STEPS = ("spells",)
+#: Segmentations a ``segmentation`` step may name: ``"tiers"`` gives every patient of the ``patients``
+#: table a risk score and a 2% / 18% / 80% tier, from its ``events`` and ``codelists`` (the report's
+#: runner makes it, with ``blmk_health.segmentation``).
+SEGMENTATION_STEPS = ("tiers",)
 
 
 def indicator_functions() -> dict[str, Callable[..., Any]]:
@@ -276,8 +281,11 @@ def _check_inputs(entry: Mapping[str, Any]) -> list[str]:
     joined: set[str] = set()
     for number, step in enumerate(steps, start=1):
         problems += _check_step(step, f"prepare step {number}", inputs)
-        if isinstance(step, Mapping) and "records" in step and number > 1:
-            problems.append(f"prepare step {number}: a records step must come first (it reads the input as given)")
+        for kind in ("records", "segmentation"):
+            if isinstance(step, Mapping) and kind in step and number > 1:
+                problems.append(f"prepare step {number}: a {kind} step must come first (it reads the input as given)")
+        if isinstance(step, Mapping) and "segmentation" in step:
+            joined |= {"events", "codelists"}
         if isinstance(step, Mapping) and isinstance(step.get("join"), str):
             joined.add(step["join"])
     tables = entry.get("tables")
@@ -294,15 +302,29 @@ def _check_step(step: Any, where: str, inputs: list[str]) -> list[str]:
     """One preparation step: ``{join, on, columns}`` or ``{sum, by}``."""
     if not isinstance(step, Mapping):
         return [f"{where}: expected a table, got {step!r}"]
-    kinds = (("join", _JOIN_KEYS), ("sum", _SUM_KEYS), ("filter", _FILTER_KEYS), ("records", _RECORDS_KEYS))
+    kinds = (
+        ("join", _JOIN_KEYS),
+        ("sum", _SUM_KEYS),
+        ("filter", _FILTER_KEYS),
+        ("records", _RECORDS_KEYS),
+        ("segmentation", _SEGMENTATION_KEYS),
+    )
     keys = next((k for name, k in kinds if name in step), None)
     if keys is None or set(step) != set(keys):
-        expected = "join, on, columns (a join), sum, by (a sum), filter (a filter) or records (a records step)"
+        expected = (
+            "join, on, columns (a join), sum, by (a sum), filter (a filter), records (a records step) or "
+            "segmentation (a segmentation step)"
+        )
         return [f"{where}: expected the keys {expected}, got {sorted(step)}"]
     if keys == _RECORDS_KEYS:
         if step["records"] not in RECORD_STEPS:
             return [f"{where}: records: expected one of {list(RECORD_STEPS)}, got {step['records']!r}"]
         return []
+    if keys == _SEGMENTATION_KEYS:
+        if step["segmentation"] not in SEGMENTATION_STEPS:
+            return [f"{where}: segmentation: expected one of {list(SEGMENTATION_STEPS)}, got {step['segmentation']!r}"]
+        missing = [name for name in ("patients", "events", "codelists") if name not in inputs]
+        return [f"{where}: a segmentation step needs the inputs {missing}"] if missing else []
     if keys == _FILTER_KEYS:
         return _check_filter(step["filter"], where)
     if keys == _SUM_KEYS:

@@ -13,6 +13,7 @@ import pandas as pd
 
 import blmk_health as bh
 from blmk_health.errors import BLMKError, InputError
+from blmk_health.report import _segmentation
 from blmk_health.report._bundle import DataBundle
 
 __all__ = ["INDICATOR_COLUMNS", "LEVELS", "LEVEL_COLUMNS", "compute_indicators"]
@@ -215,7 +216,12 @@ def _prepared(definition: _Definition, tables: Mapping[str, Any], skipped: Mappi
         raise _SkipError(f"the data have no {', '.join(map(repr, missing))} table ({reasons})")
     data = pd.DataFrame(tables[entry["inputs"][0]])
     for step in entry["prepare"]:
-        data = _record_step(data, step, definition) if "records" in step else _step(data, step, definition, tables)
+        if "records" in step:
+            data = _record_step(data, step, definition)
+        elif "segmentation" in step:
+            data = _segmentation_step(tables)
+        else:
+            data = _step(data, step, definition, tables)
     return data
 
 
@@ -230,6 +236,16 @@ def _record_step(data: pd.DataFrame, step: Mapping[str, Any], definition: _Defin
             except BLMKError as err:
                 raise _SkipError(f"bh.records.{key[0]} refused the {key[1]!r} table: {err}") from err
     return definition.cache[key]
+
+
+def _segmentation_step(tables: Mapping[str, Any]) -> pd.DataFrame:
+    """A segmentation step (always the first): every patient's risk score and tier, made once per patients table."""
+    try:
+        return _segmentation.segmentation(tables).tiered
+    except _segmentation.SegmentationUnavailableError as why:
+        raise _SkipError(str(why)) from None
+    except BLMKError as err:
+        raise _SkipError(f"the segmentation refused the data: {err}") from err
 
 
 def _table_arguments(definition: _Definition, tables: Mapping[str, Any]) -> dict[str, pd.DataFrame]:

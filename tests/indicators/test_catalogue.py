@@ -29,6 +29,7 @@ from blmk_health.indicators._catalogue import (
     validate_entry,
 )
 from blmk_health.report._compute import _Definition, definition_result
+from blmk_health.report._segmentation import SEGMENT_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFINITIONS = {row["id"]: row.to_dict() for _, row in bh.indicators.catalogue().iterrows()}
@@ -116,6 +117,9 @@ def test_inputs_and_columns_exist(synthetic: bh.datasets.SyntheticBLMK, definiti
         if "records" in step:  # spells from episodes: the episode columns go, the spell columns come
             assert step["records"] == "spells"
             have = {c for c in have if not c.startswith("episode_")} | set(bh.records.SPELL_COLUMNS)
+        elif "segmentation" in step:  # the patients with their risk, tier and the tier's 0/1 columns
+            assert step["segmentation"] == "tiers"
+            have |= {"cms", "risk", "tier", "tier_override", "tier_tied", *SEGMENT_COLUMNS}
         elif "filter" in step:
             assert set(step["filter"]) <= have, step
         elif "join" in step:
@@ -238,7 +242,73 @@ def _expected_admissions(function: str, **options: Any) -> Callable[[bh.datasets
     return expected
 
 
+_TIERED: dict[int, pd.DataFrame] = {}
+
+
+def _tiered_patients(synthetic: bh.datasets.SyntheticBLMK) -> pd.DataFrame:
+    """The documented chain, written out: condition flags, the CMS, a logistic risk model cross-fitted over two
+    stratified halves (seed 0), and the 2/18/80 tiers of the whole system with care-home residents first."""
+    from sklearn.model_selection import StratifiedKFold
+
+    if id(synthetic) in _TIERED:
+        return _TIERED[id(synthetic)]
+    patients = synthetic.patients
+    flags = bh.records.condition_flags(
+        synthetic.events,
+        synthetic.codelists,
+        code="snomed_code",
+        coding_system="snomedct",
+        population=patients[["patient_id"]],
+        dates=False,
+    )
+    names = {"anxiety_depression": "depression_anxiety", "schizophrenia_bipolar": "smi"}
+    cms = bh.segmentation.cambridge_multimorbidity_score(flags, conditions=names, missing="absent")
+    data = patients.merge(cms[["patient_id", "cms"]], on="patient_id")
+    y = data["emergency_admission_next_year"].to_numpy()
+    data["risk"] = 0.0
+    for fit, score in StratifiedKFold(2, shuffle=True, random_state=0).split(data, y):
+        model = bh.segmentation.RiskModel(calibrate=False).fit(data.iloc[fit], y[fit])
+        data.loc[data.index[score], "risk"] = model.predict_risk(data.iloc[score])
+    tiered = bh.segmentation.assign_tiers(data, "risk", overrides={"care_home": "complex"})
+    tiered = tiered.drop(columns=["cluster_code", "place_code"]).merge(
+        synthetic.practices[_LEVEL_CODES], on="practice_code"
+    )
+    _TIERED[id(synthetic)] = tiered
+    return tiered
+
+
+def _expected_segment(
+    tiers: tuple[str, ...], admitted: bool
+) -> Callable[[bh.datasets.SyntheticBLMK, str], pd.DataFrame]:
+    def expected(synthetic: bh.datasets.SyntheticBLMK, level: str) -> pd.DataFrame:
+        key = LEVEL_COLUMNS[level]
+        tiered = _tiered_patients(synthetic)
+        if admitted:
+            tiered = tiered[tiered["emergency_admission_next_year"]]
+        counts = tiered.assign(x=tiered["tier"].isin(tiers).astype("int64"), n=1)
+        sums = counts.groupby(key, observed=True)[["x", "n"]].sum().reset_index()
+        sums.columns = [
+            key,
+            *(
+                ["admitted_complex" if tiers == ("complex",) else "admitted_top_20"]
+                if admitted
+                else [f"tier_{tiers[0]}"]
+            ),
+            "admitted_next_year" if admitted else "registered",
+        ]
+        x, n = sums.columns[1], sums.columns[2]
+        result: pd.DataFrame = bh.indicators.proportion(sums, x, n, by=[key], multiplier=100)
+        return result
+
+    return expected
+
+
 EXPECTED: dict[str, Callable[[bh.datasets.SyntheticBLMK, str], pd.DataFrame]] = {
+    "segment_complex_share": _expected_segment(("complex",), admitted=False),
+    "segment_high_need_share": _expected_segment(("high_need",), admitted=False),
+    "segment_healthy_share": _expected_segment(("healthy",), admitted=False),
+    "emergency_admitted_in_complex_tier": _expected_segment(("complex",), admitted=True),
+    "emergency_admitted_in_top_20_tiers": _expected_segment(("complex", "high_need"), admitted=True),
     "emergency_spells_crude": _expected_admissions("emergency_admissions", standardise=None),
     "emergency_spells_dsr": _expected_admissions("emergency_admissions"),
     "emergency_bed_days_dsr": _expected_admissions("emergency_admissions"),
