@@ -15,6 +15,7 @@ from blmk_health.report import _figures_hospital as fig_hospital
 from blmk_health.report import _figures_primary as fig_primary
 from blmk_health.report import _html as html
 from blmk_health.report._bundle import DataBundle
+from blmk_health.report._page_segmentation import segmentation_section
 
 __all__ = ["report_page", "section_builders"]
 
@@ -65,6 +66,7 @@ def section_builders() -> list[tuple[str, Builder]]:
         ("Primary care: patients per GP and the GP workforce", _workforce),
         ("Primary care: undiagnosed and under-treated hypertension and atrial fibrillation", _undiagnosed),
         ("Hospital activity", _hospital),
+        ("Population segmentation", segmentation_section),
         ("Places, GP clusters and deprivation", _maps),
         ("Indicator definitions", _definitions),
     ]
