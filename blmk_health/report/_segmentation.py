@@ -58,26 +58,26 @@ class Segmentation:
     absent: list[str]
 
 
-_MADE: list[tuple[object, Segmentation]] = []
+_MADE: list[tuple[tuple[object, ...], Segmentation]] = []
 
 
 def segmentation(tables: Mapping[str, Any]) -> Segmentation:
-    """The segmentation of the ``patients`` table, made once per table (raises why it cannot be made)."""
-    patients = tables.get("patients")
-    for seen, made in _MADE:
-        if seen is patients:
-            return made
+    """The segmentation of the ``patients`` table, made once per set of tables (raises why it cannot be made)."""
     missing = [name for name in ("patients", "events", "codelists") if name not in tables]
     if missing:
         msg = f"the data have no {', '.join(map(repr, missing))} table (patient-level GP records)"
         raise SegmentationUnavailableError(msg)
+    patients, events, codelists = tables["patients"], tables["events"], tables["codelists"]
+    for seen, made in _MADE:
+        if len(seen) == 3 and all(a is b for a, b in zip(seen, (patients, events, codelists), strict=True)):
+            return made
     frame = pd.DataFrame(patients)
     absent = [c for c in _NEEDED if c not in frame.columns]
     if absent:
         msg = f"the patients table has no column(s) {absent}"
         raise SegmentationUnavailableError(msg)
-    made = _segment(frame, pd.DataFrame(tables["events"]), pd.DataFrame(tables["codelists"]))
-    _MADE[:] = [(patients, made)]
+    made = _segment(frame, pd.DataFrame(events), pd.DataFrame(codelists))
+    _MADE[:] = [((patients, events, codelists), made)]
     return made
 
 
