@@ -157,7 +157,9 @@ def code_text(value: Any) -> str:
     """A code as text: whole numbers without decimals (``11.0`` -> ``"11"``), text stripped, missing as ``""``."""
     if value is None or (isinstance(value, float) and value != value):
         return ""
-    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return str(int(value))  # exact: a float would lose the digits of long SNOMED CT ids
+    if isinstance(value, (float, np.floating)):
         number = float(value)
         return str(int(number)) if number.is_integer() else str(number)
     return str(value).strip()

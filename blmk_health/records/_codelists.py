@@ -124,11 +124,14 @@ def _read_one(path: Path, condition: str | None) -> pd.DataFrame:
             "code lists are read in the OpenCodelists layout (columns code, term)"
         )
         raise SchemaError(msg)
+    if "condition" in table.columns and condition is not None:
+        msg = f"condition: {path.name} names its conditions in a 'condition' column; leave condition out"
+        raise InputError(msg)
     if "condition" not in table.columns:
         table["condition"] = condition if condition is not None else path.stem
     if "term" not in table.columns:
         table["term"] = ""
-    out = table[list(_COLUMNS)].copy()
+    out: pd.DataFrame = table[list(_COLUMNS)].apply(lambda column: column.str.strip())
     out = out[out["code"].str.strip() != ""].reset_index(drop=True)
     if out.empty:
         msg = f"source: {path.name} holds no codes"

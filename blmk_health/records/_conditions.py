@@ -164,8 +164,7 @@ def condition_flags(
     window = _window(as_of, lookback, list(mapping))
     day = f"{TMP}day"
     rows = _matches(frame, codes, mapping, match).with_columns(epoch_days(frame, nw.col(date), day_number).alias(day))
-    if window.as_of is not None:
-        _warn_outside(frame.with_frame(rows), nw.col(day), window.as_of, patient)
+    _check_events(frame.with_frame(rows), nw.col(day), window.as_of, patient, len(mapping))
     flags = _flag_columns(rows, patient, date, day, list(mapping), window)
     if population is not None:
         flags = _on_population(frame, flags, population, patient, list(mapping))
@@ -221,22 +220,25 @@ def _matches(frame: Frame, codes: list[str], mapping: dict[str, set[str]], match
         columns.update(recode(frame, column, builder(column)))
     rows = frame.frame.with_columns(**columns)
     merged = {
-        f"{TMP}m{k}": nw.max_horizontal(*(nw.col(f"{TMP}m{k}_{c}") for c in codes)).fill_null(0)
-        for k in range(len(names))
+        f"{TMP}m{k}": _greatest([nw.col(f"{TMP}m{k}_{c}") for c in codes]).fill_null(0) for k in range(len(names))
     }
     return rows.with_columns(**merged)
 
 
-def _warn_outside(rows: Frame, day: nw.Expr, as_of: int, patient: str) -> None:
-    """Warn of events left out because they are dated after ``as_of`` or have no date."""
+def _check_events(rows: Frame, day: nw.Expr, as_of: int | None, patient: str, n_conditions: int) -> None:
+    """Every event names its patient; warn of listed events left out as dated after ``as_of`` or undated."""
+    listed = _greatest([nw.col(f"{TMP}m{k}") for k in range(n_conditions)]) > 0
+    extra = {}
+    if as_of is not None:
+        extra = {
+            "after": (listed & (day > as_of)).fill_null(value=False).cast(nw.Int64).sum(),
+            "undated": (listed & day.is_null()).fill_null(value=False).cast(nw.Int64).sum(),
+        }
     found = check_values(
-        rows,
-        [Check.missing("events", patient, "is missing", "every event must name its patient")],
-        {
-            "after": (day > as_of).fill_null(value=False).cast(nw.Int64).sum(),
-            "undated": day.is_null().cast(nw.Int64).sum(),
-        },
+        rows, [Check.missing("events", patient, "is missing", "every event must name its patient")], extra
     )
+    if as_of is None:
+        return
     after, undated = int(found["after"] or 0), int(found["undated"] or 0)
     if after or undated:
         parts = [
@@ -248,6 +250,11 @@ def _warn_outside(rows: Frame, day: nw.Expr, as_of: int, patient: str) -> None:
         warnings.warn(msg, UserWarning, stacklevel=3)
 
 
+def _greatest(exprs: list[nw.Expr]) -> nw.Expr:
+    """The row-wise largest of expressions (one expression as it is: Spark's ``greatest`` needs two)."""
+    return exprs[0] if len(exprs) == 1 else nw.max_horizontal(*exprs)
+
+
 def _flag_columns(rows: AnyFrame, patient: str, date: str, day: str, names: list[str], window: _Window) -> AnyFrame:
     """One row per patient with a listed condition in the window: 0/1 flags and first dates."""
     counted = {}
@@ -256,7 +263,7 @@ def _flag_columns(rows: AnyFrame, patient: str, date: str, day: str, names: list
         hit = nw.col(f"{TMP}m{k}")
         counted[f"{TMP}h{k}"] = hit if inside is None else hit * inside.fill_null(value=False).cast(nw.Int64)
     rows = rows.with_columns(**counted)
-    rows = rows.filter(nw.max_horizontal(*(nw.col(c) for c in counted)) > 0)
+    rows = rows.filter(_greatest([nw.col(c) for c in counted]) > 0)
     rows = rows.with_columns(
         **{
             f"{TMP}d{k}": nw.when(nw.col(f"{TMP}h{k}") > 0).then(nw.col(date)).otherwise(None)
@@ -293,7 +300,8 @@ def _on_population(frame: Frame, flags: AnyFrame, population: Any, patient: str,
     anti = flags.join(ids, on=patient, how="anti")  # type: ignore[arg-type]
     outside = collect_small(anti.select(nw.len().alias("n"))).item(0, 0)
     if outside:
-        msg = f"condition_flags: {outside} patients with a recorded condition are not in population and were left out"
+        who = "patient with a recorded condition is" if outside == 1 else "patients with a recorded condition are"
+        msg = f"condition_flags: {outside} {who} not in population and were left out"
         warnings.warn(msg, UserWarning, stacklevel=3)
     joined = ids.join(flags, on=patient, how="left")  # type: ignore[arg-type]
     return joined.with_columns(*(nw.col(name).fill_null(value=False).cast(nw.Boolean) for name in names))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,7 +37,9 @@ class RiskEvaluation:
     calibration_slope, calibration_intercept : float
         Slope of a logistic regression of the outcome on the log-odds of the predicted risk (1 when
         calibrated; below 1 means predictions too extreme), and the intercept with that slope fixed at 1
-        ("calibration in the large": 0 when the average risk is right). NaN for non-probability scores.
+        ("calibration in the large": 0 when the average risk is right). NaN for non-probability scores,
+        and when the logistic recalibration cannot be estimated (scores that separate the outcomes
+        perfectly, a constant score, too few patients).
     top : pandas.DataFrame
         Per top share of patients by score (``share``): ``flagged``, ``events_flagged``, ``sensitivity``
         (share of all events among the flagged) and ``ppv`` (share of the flagged with the event).
@@ -131,7 +134,7 @@ def evaluate_scores(
       statsmodels): for scores that are probabilities (0 to 1) only; NaN otherwise, so that an external
       score on another scale (e.g. an ACG resource band) is still judged on discrimination and yield.
     - **top shares**: sensitivity and positive predictive value when the top ``round(n x share)``
-      patients by score are flagged (ties broken by row order).
+      patients by score are flagged (halves rounded up; ties broken by row order).
 
     Parameters
     ----------
@@ -194,7 +197,11 @@ def _z(level: float) -> float:
 
 
 def _checked(outcome: Any, scores: Any) -> tuple[FloatArray, FloatArray]:
-    y = np.asarray(pd.Series(np.asarray(outcome)).astype(float), dtype=float)
+    try:
+        y = np.asarray(pd.Series(np.asarray(outcome)).astype(float), dtype=float)
+    except (TypeError, ValueError):
+        msg = "outcome: must be 0/1 (or True/False) for every patient, not text"
+        raise DomainError(msg) from None
     s = np.asarray(pd.to_numeric(pd.Series(np.asarray(scores)), errors="coerce"), dtype=float)
     if y.shape != s.shape or y.ndim != 1:
         msg = f"outcome and scores: expected one value per patient in each, got {y.shape} and {s.shape}"
@@ -236,9 +243,14 @@ def _calibration(y: FloatArray, s: FloatArray) -> tuple[float, float]:
     p = np.clip(s, 1e-10, 1 - 1e-10)
     logit = np.log(p / (1 - p))
     family = sm.families.Binomial()
-    slope_fit = sm.GLM(y, sm.add_constant(logit, has_constant="add"), family=family).fit()
-    offset_fit = sm.GLM(y, np.ones((len(y), 1)), family=family, offset=logit).fit()
-    return float(slope_fit.params[1]), float(offset_fit.params[0])
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
+        warnings.simplefilter("always")
+        slope_fit = sm.GLM(y, sm.add_constant(logit, has_constant="add"), family=family).fit()
+        offset_fit = sm.GLM(y, np.ones((len(y), 1)), family=family, offset=logit).fit()
+    slope, intercept = float(slope_fit.params[1]), float(offset_fit.params[0])
+    if caught or not (np.isfinite(slope) and np.isfinite(intercept)):
+        return np.nan, np.nan  # not estimable: perfect separation, a constant score or too few patients
+    return slope, intercept
 
 
 def _top_shares(y: FloatArray, s: FloatArray, tops: Sequence[float]) -> pd.DataFrame:

@@ -45,7 +45,8 @@ class RiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     - ``estimator="hist_gradient_boosting"``: scikit-learn's histogram gradient boosting, which finds
       interactions itself.
     - ``calibrate=True`` recalibrates the predicted risks with Platt scaling fitted by 3-fold
-      cross-validation (``CalibratedClassifierCV``), which matters most for gradient boosting.
+      cross-validation (``CalibratedClassifierCV``), which matters most for gradient boosting (fewer
+      folds when an outcome has fewer than 3 patients; none when it has only one).
 
     Features: with ``features=None``, a table's columns among :data:`DEFAULT_FEATURES` (age, sex, the
     Cambridge Multimorbidity Score ``cms``, prior emergency admissions and bed days, care-home
@@ -54,9 +55,10 @@ class RiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     columns yourself (e.g. the condition flags instead of the score). Numpy arrays use every column.
 
     A licensed tool's score (e.g. the ACG system or QAdmissions, which must not be re-implemented) can
-    be used instead of fitting: ``RiskModel(score="acg_score")`` learns nothing, predicts the column's
-    values (probabilities if they lie in 0 to 1, else used for ranking only), and is evaluated and
-    tiered like a fitted model.
+    be used instead of fitting: ``RiskModel(score_column="acg_score")`` learns nothing, predicts the
+    column's values (``predict_risk``; ``predict_proba`` only when they are probabilities, 0 to 1; a
+    score on another scale, such as an ACG resource band, ranks patients but has no calibration), and
+    is evaluated and tiered like a fitted model.
 
     Parameters
     ----------
@@ -66,7 +68,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     calibrate : bool, default True
     random_state : int, default 0
         Seed of the cross-validation folds and of the gradient boosting.
-    score : str, optional
+    score_column : str, optional
         The column of an externally supplied score, used instead of fitting.
 
     Attributes
@@ -80,7 +82,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     features_ : list of str
         The columns the model uses.
     model_ : sklearn estimator
-        The fitted pipeline (``None`` with an external ``score``).
+        The fitted pipeline (``None`` with an external ``score_column``).
 
     Examples
     --------
@@ -101,13 +103,13 @@ class RiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         features: Sequence[str] | None = None,
         calibrate: bool = True,
         random_state: int | None = 0,
-        score: str | None = None,
+        score_column: str | None = None,
     ) -> None:
         self.estimator = estimator
         self.features = features
         self.calibrate = calibrate
         self.random_state = random_state
-        self.score = score
+        self.score_column = score_column
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -134,15 +136,20 @@ class RiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         check_classification_targets(y)
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
-            msg = f"y: needs at least two classes to learn from, got only {self.classes_[0]!r}"
+            only = self.classes_[0].item()
+            msg = f"y: only one class ({only!r}) is present; the model needs both outcomes to learn from"
             raise InputError(msg)
-        if self.score is not None:
-            self.features_ = [self.score]
+        if self.score_column is not None:
+            table = _frame(X)
+            if self.score_column not in table.columns:
+                msg = f"score_column: {self.score_column!r} is not a column of X ({list(table.columns)[:20]!r})"
+                raise SchemaError(msg)
+            self.features_ = [self.score_column]
             self.model_ = None
             return self
         table = _frame(X)
         self.features_ = _features(table, self.features)
-        self.model_ = _pipeline(table[self.features_], self.estimator, self.calibrate, self.random_state)
+        self.model_ = _pipeline(table[self.features_], y, self.estimator, self.calibrate, self.random_state)
         self.model_.fit(table[self.features_], y)
         return self
 
@@ -150,6 +157,12 @@ class RiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         """Probabilities of each class (``classes_`` order), one row per patient."""
         risk = self._positive(X)
         if self.model_ is None:
+            if not np.all((risk >= 0) & (risk <= 1)):
+                msg = (
+                    f"X: the external score {self.score_column!r} is not a probability (values outside 0 to 1): "
+                    "use predict_risk to rank patients by it"
+                )
+                raise InputError(msg)
             return np.column_stack([1.0 - risk, risk])
         return risk
 
@@ -160,9 +173,9 @@ class RiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     def predict_risk(self, X: Any) -> npt.NDArray[np.float64]:  # noqa: N803
         """The predicted risk of the outcome (or the external score) of each patient, as a 1-d array."""
-        if self.model_ is None:
-            return self._positive(X)
         proba = self._positive(X)
+        if self.model_ is None:
+            return proba
         return np.asarray(proba[:, -1], dtype=float)
 
     def evaluate(
@@ -187,7 +200,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             X = validate_data(self, X, reset=False)  # noqa: N806
         table = _frame(X)
         if self.model_ is None:
-            values = pd.to_numeric(table[self.score], errors="coerce").to_numpy(dtype=float)
+            values = pd.to_numeric(table[self.score_column], errors="coerce").to_numpy(dtype=float)
             return np.asarray(values, dtype=float)
         return np.asarray(self.model_.predict_proba(table[self.features_]), dtype=float)
 
@@ -223,7 +236,7 @@ def _frame(X: Any) -> pd.DataFrame:  # noqa: N803
 def _features(table: pd.DataFrame, features: Sequence[str] | None) -> list[str]:
     if features is None:
         found = [c for c in DEFAULT_FEATURES if c in table.columns]
-        return found or [str(c) for c in table.columns]
+        return found or list(table.columns)
     if isinstance(features, str):
         features = [features]
     missing = [c for c in features if c not in table.columns]
@@ -236,7 +249,9 @@ def _features(table: pd.DataFrame, features: Sequence[str] | None) -> list[str]:
     return list(features)
 
 
-def _pipeline(table: pd.DataFrame, estimator: str, calibrate: bool, random_state: int | None) -> Any:
+def _pipeline(
+    table: pd.DataFrame, y: npt.NDArray[Any], estimator: str, calibrate: bool, random_state: int | None
+) -> Any:
     """The preprocessing and the estimator for the columns' kinds, calibrated if asked."""
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.compose import ColumnTransformer
@@ -255,7 +270,8 @@ def _pipeline(table: pd.DataFrame, estimator: str, calibrate: bool, random_state
         fill = SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)
         steps.append(("numbers", "passthrough" if boosting else make_pipeline(fill, StandardScaler(), spline), numbers))
     if binary:
-        steps.append(("binary", "passthrough", binary))
+        most = SimpleImputer(strategy="most_frequent", add_indicator=True, keep_empty_features=True)
+        steps.append(("binary", "passthrough" if boosting else most, binary))
     if categories:
         coder = (
             OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan, encoded_missing_value=np.nan)
@@ -273,9 +289,10 @@ def _pipeline(table: pd.DataFrame, estimator: str, calibrate: bool, random_state
     else:
         model = LogisticRegression(max_iter=2000)
     pipeline = Pipeline([("prepare", _ToNumbers(binary, categories)), ("columns", prepare), ("model", model)])
-    if not calibrate:
+    smallest = int(min(np.unique(y, return_counts=True)[1]))
+    if not calibrate or smallest < 2:  # too few patients of one outcome to cross-validate the calibration
         return pipeline
-    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=random_state)
+    folds = StratifiedKFold(n_splits=min(3, smallest), shuffle=True, random_state=random_state)
     return CalibratedClassifierCV(pipeline, method="sigmoid", cv=folds)
 
 
@@ -308,7 +325,8 @@ class _ToNumbers(BaseEstimator):  # type: ignore[misc]
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:  # noqa: N803
         out = X.copy()
         for column in self.binary or []:
-            out[column] = out[column].astype(float)
+            values = pd.to_numeric(out[column].astype(object).where(out[column].notna(), None), errors="coerce")
+            out[column] = values.astype(float)
         for column in self.categories or []:
             out[column] = out[column].astype(object).where(out[column].notna(), None).astype(str)
         return out

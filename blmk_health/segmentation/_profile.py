@@ -75,6 +75,8 @@ def tier_shares(
     exprs = {"n": nw.lit(1).cast(nw.Int64)}
     exprs.update({out: nw.col(column).cast(nw.Int64) for column, out in present.items()})
     counts = grouped_sums(frame, [*groups, tier], exprs).to_pandas()
+    for column in exprs:  # DuckDB gives whole-number sums as decimals
+        counts[column] = counts[column].astype("int64")
     for out in flags.values():
         if out not in counts.columns:
             counts[out] = 0
@@ -92,7 +94,7 @@ def _shares_table(counts: pd.DataFrame, groups: list[str], tier: str, plan: Any)
         for g in groups:
             mask &= (counts[g] == key[g]).to_numpy()
         part = counts[mask].set_index(tier)
-        ranked = part.reindex(list(plan.labels)).fillna(0)
+        ranked = part[["n", "overridden", "tied"]].reindex(list(plan.labels)).fillna(0)
         group_n = int(ranked["n"].sum())
         cuts = [0] + [int(plan.cut(group_n, j)) for j in range(k)]
         for j, label in enumerate(plan.labels):
@@ -199,7 +201,7 @@ def tier_profile(
     frame = ingest(data, "data")
     groups = as_list(by, "by")
     results = as_list(outcomes, "outcomes")
-    averaged = as_list(means, "means") + ([score] if score is not None else [])
+    averaged = ([score] if score is not None else []) + as_list(means, "means")
     wanted = [("tier", tier), *(("by", g) for g in groups), *(("outcomes", c) for c in results)]
     wanted += [("means", c) for c in averaged] + ([("sex", sex)] if sex is not None else [])
     require_columns(frame, wanted)
@@ -214,6 +216,8 @@ def tier_profile(
         exprs["sexed"] = (~nw.col(sex).is_null()).cast(nw.Int64)
     tiered = frame.with_frame(frame.frame.filter(~nw.col(tier).is_null()))
     sums = grouped_sums(tiered, [*groups, tier], exprs).to_pandas()
+    for column in exprs:  # DuckDB gives whole-number sums as decimals
+        sums[column] = pd.to_numeric(sums[column].astype(float))
     table = _profile_table(sums, groups, tier, results, averaged, sex is not None, score)
     integer = [c for c in results if frame.schema[c] == nw.Boolean or frame.schema[c].is_integer()]
     for c in integer:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from collections.abc import Mapping
 from typing import Any
@@ -137,7 +138,7 @@ def cambridge_multimorbidity_score(
     >>> import pandas as pd
     >>> import blmk_health as bh
     >>> flags = pd.DataFrame({"patient_id": [1, 2], "dementia": [True, False], "hypertension": [True, True]})
-    >>> bh.segmentation.cambridge_multimorbidity_score(flags, {"dementia": 2.5, "hypertension": 0.08})
+    >>> bh.segmentation.cambridge_multimorbidity_score(flags, {"dementia": 2.5, "hypertension": 0.08}).round(2)
        patient_id  dementia  hypertension   cms
     0           1      True          True  2.58
     1           2     False          True  0.08
@@ -145,7 +146,7 @@ def cambridge_multimorbidity_score(
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
     ...     scored = bh.segmentation.cambridge_multimorbidity_score(flags, missing="absent")
-    >>> scored["cms"].tolist(), len(caught)
+    >>> scored["cms"].round(2).tolist(), len(caught)
     ([2.58, 0.08], 1)
     """
     check_choice(missing, "missing", ("raise", "absent"))
@@ -168,7 +169,7 @@ def cambridge_multimorbidity_score(
     weight = _weights(weights)
     terms = [_as_number(frame, col) * weight[c] for c, col in used.items()]
     score = nw.sum_horizontal(*terms) if terms else nw.lit(0.0)
-    return back_to_caller(frame.frame.with_columns(score.cast(nw.Float64).round(2).alias(name)), frame)
+    return back_to_caller(frame.frame.with_columns(score.cast(nw.Float64).alias(name)), frame)
 
 
 def _weights(weights: str | Mapping[str, float]) -> dict[str, float]:
@@ -179,8 +180,9 @@ def _weights(weights: str | Mapping[str, float]) -> dict[str, float]:
         msg = f"weights: expected 'general' or a non-empty dict of column -> weight, got {weights!r}"
         raise InputError(msg)
     out: dict[str, float] = {}
-    for column, value in weights.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
+    for column, given in weights.items():
+        value: Any = given
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not np.isfinite(float(value)):
             msg = f"weights: the weight of {column!r} must be a finite number, got {value!r}"
             raise InputError(msg)
         out[str(column)] = float(value)
@@ -247,7 +249,7 @@ def frailty_category(efi: Any, column: str = "efi_score", *, name: str = "frailt
     Raises
     ------
     DomainError
-        A score below 0 or above 1 (or not a number: infinite).
+        A score below 0 or above 1 (infinite included). A missing score (null or NaN) has no category.
     SchemaError
         ``column`` is missing or not numeric, or ``name`` would overwrite a column.
 
@@ -266,16 +268,17 @@ def frailty_category(efi: Any, column: str = "efi_score", *, name: str = "frailt
         raise SchemaError(msg)
     reject_clashes(frame.columns, [name], "efi")
     score = nw.col(column)
-    outside = (score < 0) | (score > 1) | score.is_nan()
+    known = ~score.is_nan()  # NaN is a missing score, as null is (Polars would rank NaN above every number)
+    outside = known & ((score < 0) | (score > 1))
     check_values(frame, [Check("efi", column, outside, "is outside 0 to 1", "an eFI score is a share of 36 deficits")])
     category = (
-        nw.when(score <= EFI_CUT_POINTS[0])
+        nw.when(known & (score <= EFI_CUT_POINTS[0]))
         .then(nw.lit(FRAILTY_CATEGORIES[0]))
-        .when(score <= EFI_CUT_POINTS[1])
+        .when(known & (score <= EFI_CUT_POINTS[1]))
         .then(nw.lit(FRAILTY_CATEGORIES[1]))
-        .when(score <= EFI_CUT_POINTS[2])
+        .when(known & (score <= EFI_CUT_POINTS[2]))
         .then(nw.lit(FRAILTY_CATEGORIES[2]))
-        .when(score > EFI_CUT_POINTS[2])
+        .when(known & (score > EFI_CUT_POINTS[2]))
         .then(nw.lit(FRAILTY_CATEGORIES[3]))
     )
     return back_to_caller(frame.frame.with_columns(category.alias(name)), frame)

@@ -98,9 +98,9 @@ def assign_tiers(
     exactly one tier. With the default shares and ``N = 1,000``: 20, 180 and 800; ``N = 30``: 1, 5 and 24.
 
     **Ties** at a cut are broken by ``tie_break`` (ascending; a patient id): the same data always give
-    the same tiers, whatever the row order or backend. ``<name>_tied`` marks patients whose score is
-    shared by a patient in another tier of their group, and :func:`tier_shares` reports the realised
-    shares.
+    the same tiers, whatever the row order or backend. ``<name>_tied`` marks patients placed by score
+    whose score is shared by a patient placed by score in another tier of their group, and
+    :func:`tier_shares` reports the realised shares.
 
     **Overrides** are applied first: ``{"care_home": "complex"}`` places every patient whose
     ``care_home`` is true in the complex tier (with several, the highest tier wins). They take places
@@ -136,8 +136,9 @@ def assign_tiers(
     adult_age : int, default 18
         The youngest age ranked with ``population="adults"``.
     missing : {"raise", "tier"}, default "raise"
-        Missing scores raise; with ``"tier"`` those patients go to a tier named ``"missing"`` and are
-        not counted in ``N``.
+        Missing scores (null or NaN) raise; with ``"tier"`` those patients go to a tier named
+        ``"missing"`` and are not counted in ``N`` (also when an override names them: a tier needs a
+        score).
     name : str, default "tier"
         Name of the tier column; ``<name>_override`` (placed by an override) and ``<name>_tied`` are added
         with it.
@@ -226,7 +227,12 @@ def _check_inputs(
     checks = [Check.missing("tie_break", tie_break, "is missing", "every patient needs a tie-break value")]
     if missing == "raise":
         checks.append(Check.missing("score", score, "is missing", "give every patient a score, or pass missing='tier'"))
-    checks.append(Check("score", score, nw.col(score).is_nan(), "is NaN", "scores must be numbers"))
+    if missing == "raise" and frame.schema[score].is_float():
+        checks.append(
+            Check(
+                "score", score, nw.col(score).is_nan(), "is NaN", "give every patient a score, or pass missing='tier'"
+            )
+        )
     found = check_values(frame, checks, {"n": nw.len(), "distinct": nw.col(tie_break).n_unique()})
     if found["n"] != found["distinct"]:
         msg = (
@@ -252,7 +258,7 @@ def _ranked(
     k = len(plan.labels)
     part = groups or [f"{TMP}all"]
     ok, ov, last = f"{TMP}ok", f"{TMP}ov", f"{TMP}last"
-    eligible = ~nw.col(score).is_null()
+    eligible = ~_unscored(frame, score)
     if adult is not None:
         eligible = eligible & (nw.col(age) >= adult).fill_null(value=False)
     placed = [
@@ -281,12 +287,14 @@ def _ranked(
     rows = rows.with_columns(_tier_index(plan, by_score).alias(f"{TMP}raw"))
     placed_tier = nw.when(nw.col(ok) == 1).then(nw.col(f"{TMP}raw"))
     if missing_tier:
-        unscored = nw.col(score).is_null()
+        unscored = _unscored(frame, score)
         if adult is not None:
             unscored = unscored & (nw.col(age) >= adult).fill_null(value=False)
         placed_tier = placed_tier.when(unscored).then(nw.lit(k))
     rows = rows.with_columns(placed_tier.alias(f"{TMP}t"))
-    tied = nw.col(f"{TMP}t").min().over(*part, score) != nw.col(f"{TMP}t").max().over(*part, score)
+    # Ties at a cut: patients placed by score sharing their score with one placed by score in another tier.
+    window = [*part, score, last]
+    tied = nw.col(f"{TMP}t").min().over(*window) != nw.col(f"{TMP}t").max().over(*window)
     label = nw.col(f"{TMP}t").replace_strict(
         {j: plan.labels[j] for j in range(k)} | ({k: "missing"} if missing_tier else {}),
         default=None,
@@ -295,10 +303,18 @@ def _ranked(
     rows = rows.with_columns(
         label.alias(name),
         ((nw.col(ok) == 1) & (nw.col(ov) < k)).alias(f"{name}_override"),
-        (tied.fill_null(value=False) & (nw.col(ok) == 1)).alias(f"{name}_tied"),
+        (tied.fill_null(value=False) & (nw.col(last) == 0)).alias(f"{name}_tied"),
     )
     out = rows.select(*frame.columns, name, f"{name}_override", f"{name}_tied")
     return windows_back(out, frame)
+
+
+def _unscored(frame: Frame, score: str) -> nw.Expr:
+    """Missing scores: null, or NaN in a float column (pandas does not tell them apart)."""
+    missing = nw.col(score).is_null()
+    if frame.schema[score].is_float():
+        missing = missing | nw.col(score).is_nan().fill_null(value=True)
+    return missing
 
 
 def _tier_index(plan: TierPlan, by_score: nw.Expr) -> nw.Expr:
