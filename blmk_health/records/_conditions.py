@@ -145,9 +145,15 @@ def condition_flags(
        patient_id  hypertension  asthma
     0           1          True    True
     1           2          True   False
-    >>> bh.records.condition_flags(events, lists, as_of="2018-12-31", lookback={"asthma": 365}, dates=False)
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     flags = bh.records.condition_flags(events, lists, as_of="2018-12-31", lookback={"asthma": 365}, dates=False)
+    >>> flags
        patient_id  hypertension  asthma
     0           1          True    True
+    >>> print(caught[0].message)
+    condition_flags: left out 1 event dated after as_of
     """
     check_choice(match, "match", ("exact", "prefix"))
     frame = ingest(events, "events")
