@@ -287,7 +287,7 @@ def _pipeline(
             categorical_features=mask if categories else None, random_state=random_state
         )
     else:
-        model = LogisticRegression(max_iter=2000)
+        model = LogisticRegression(solver="newton-cholesky", max_iter=200)
     pipeline = Pipeline([("prepare", _ToNumbers(binary, categories)), ("columns", prepare), ("model", model)])
     smallest = int(min(np.unique(y, return_counts=True)[1]))
     if not calibrate or smallest < 2:  # too few patients of one outcome to cross-validate the calibration

@@ -8,8 +8,22 @@ from fractions import Fraction
 from typing import Any
 
 import narwhals.stable.v2 as nw
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
 
-from blmk_health._frames import TMP, Frame, as_list, back_to_caller, ingest, ordered_windows, windows_back
+from blmk_health._frames import (
+    TMP,
+    Frame,
+    as_list,
+    back_to_caller,
+    ingest,
+    text_column,
+    window_frame,
+    windows_back,
+    with_computed_columns,
+    with_ordered_rank,
+)
 from blmk_health._inputs import check_whole_number
 from blmk_health._validation import (
     Check,
@@ -190,8 +204,114 @@ def assign_tiers(
     rules = dict(overrides or {})
     _check_inputs(frame, score, groups, rules, plan, tie_break, population, age, missing, name)
     adult = check_whole_number(adult_age, "adult_age", 0, 130) if population == "adults" else None
-    out = _ranked(frame, score, groups, rules, plan, tie_break, age, adult, missing == "tier", name)
+    spec = _Spec(score, groups, rules, plan, tie_break, age, adult, missing == "tier", name)
+    needed = list(dict.fromkeys([score, *groups, *rules, tie_break, *([age] if adult is not None else [])]))
+    out = with_computed_columns(frame, needed, lambda table: _tiers_numpy(table, spec), lambda: _ranked(frame, spec))
     return back_to_caller(out, frame)
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """The checked arguments of :func:`assign_tiers`."""
+
+    score: str
+    groups: list[str]
+    rules: dict[str, str]
+    plan: TierPlan
+    tie_break: str
+    age: str
+    adult: int | None
+    missing_tier: bool
+    name: str
+
+
+def _tiers_numpy(table: pd.DataFrame, spec: _Spec) -> dict[str, Any]:
+    """The same tiers as :func:`_ranked`, by one numpy sort (eager pandas and PyArrow input)."""
+    plan, k, n = spec.plan, len(spec.plan.labels), len(table)
+    score = pd.to_numeric(table[spec.score]).to_numpy(dtype=float, na_value=np.nan)
+    adult = np.ones(n, dtype=bool)
+    if spec.adult is not None:
+        ages = pd.to_numeric(table[spec.age]).to_numpy(dtype=float, na_value=np.nan)
+        adult = ~np.isnan(ages) & (ages >= spec.adult)
+    ok = adult & ~np.isnan(score)
+    override = np.full(n, k, dtype=np.int64)
+    for column, label in spec.rules.items():
+        flag = table[column].astype(object).where(table[column].notna(), False).astype(bool).to_numpy()
+        override = np.where(flag, np.minimum(override, plan.labels.index(label)), override)
+    group = np.zeros(n, dtype=np.int64)
+    for column in spec.groups:
+        codes, uniques = pd.factorize(table[column], use_na_sentinel=False)
+        group = group * len(uniques) + codes
+    n_groups = int(group.max()) + 1 if n else 0
+    placed = ok & (override < k)
+    by_score = ok & ~placed
+    reach = _reach(
+        plan, np.bincount(group, weights=ok, minlength=n_groups).astype(np.int64), group, placed, override, n_groups
+    )
+    tier = np.where(placed, override, -1)
+    order = _score_order(np.flatnonzero(by_score), table[spec.tie_break], score, group, n_groups)
+    g = group[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if len(order) else np.zeros(0, dtype=np.int64)
+    rank = np.arange(1, len(order) + 1) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    sorted_tier = np.minimum((rank[:, None] > reach[g]).sum(axis=1), k - 1) if len(order) else rank
+    tier[order] = sorted_tier
+    tied = np.zeros(n, dtype=bool)
+    if len(order):
+        s = score[order]
+        runs = np.flatnonzero(np.r_[True, (g[1:] != g[:-1]) | (s[1:] != s[:-1])])
+        lengths = np.diff(np.r_[runs, len(order)])
+        spread = np.maximum.reduceat(sorted_tier, runs) != np.minimum.reduceat(sorted_tier, runs)
+        tied[order] = np.repeat(spread, lengths)
+    if spec.missing_tier:
+        tier = np.where(adult & np.isnan(score), k, tier)
+    return {
+        spec.name: text_column([*plan.labels, "missing", None], np.where(tier < 0, k + 1, tier)),
+        f"{spec.name}_override": placed,
+        f"{spec.name}_tied": tied,
+    }
+
+
+def _score_order(
+    rows: npt.NDArray[np.int64],
+    ties: pd.Series,
+    score: npt.NDArray[np.float64],
+    group: npt.NDArray[np.int64],
+    n_groups: int,
+) -> npt.NDArray[np.int64]:
+    """``rows`` sorted by group, then score (highest first), then tie-break (ascending): three stable sorts,
+    the last on small whole numbers (numpy's radix sort)."""
+    tie = (
+        ties.to_numpy()[rows]
+        if pd.api.types.is_numeric_dtype(ties) and not isinstance(ties.dtype, pd.CategoricalDtype)
+        else None
+    )
+    if tie is None:
+        tie = pd.factorize(ties.iloc[rows], sort=True)[0]
+    if len(tie) > 1 and not bool(np.all(tie[1:] > tie[:-1])):
+        rows = rows[np.argsort(tie, kind="stable")]
+    rows = rows[np.argsort(-score[rows], kind="stable")]
+    small = group[rows].astype(np.int16) if n_groups < 2**15 else group[rows]
+    return rows[np.argsort(small, kind="stable")]
+
+
+def _reach(
+    plan: TierPlan,
+    counts: npt.NDArray[np.int64],
+    group: npt.NDArray[np.int64],
+    placed: npt.NDArray[np.bool_],
+    override: npt.NDArray[np.int64],
+    n_groups: int,
+) -> npt.NDArray[np.int64]:
+    """(groups, tiers - 1): the last rank of each tier among the patients placed by score."""
+    k = len(plan.labels)
+    reach = np.zeros((n_groups, k - 1), dtype=np.int64)
+    total = np.zeros(n_groups, dtype=np.int64)
+    for j in range(k - 1):
+        size = plan.cut(counts, j) - (plan.cut(counts, j - 1) if j else 0)
+        forced = np.bincount(group[placed & (override == j)], minlength=n_groups)
+        total = total + np.maximum(size - forced, 0)
+        reach[:, j] = total
+    return reach
 
 
 def _check_inputs(
@@ -242,19 +362,10 @@ def _check_inputs(
         raise DomainError(msg)
 
 
-def _ranked(
-    frame: Frame,
-    score: str,
-    groups: list[str],
-    rules: dict[str, str],
-    plan: TierPlan,
-    tie_break: str,
-    age: str,
-    adult: int | None,
-    missing_tier: bool,
-    name: str,
-) -> Any:
+def _ranked(frame: Frame, spec: _Spec) -> Any:
     """The tiers as window expressions: counts per group, ranks among the patients placed by score."""
+    score, groups, rules, plan, tie_break = spec.score, spec.groups, spec.rules, spec.plan, spec.tie_break
+    age, adult, missing_tier, name = spec.age, spec.adult, spec.missing_tier, spec.name
     k = len(plan.labels)
     part = groups or [f"{TMP}all"]
     ok, ov, last = f"{TMP}ok", f"{TMP}ov", f"{TMP}last"
@@ -266,12 +377,11 @@ def _ranked(
         for c, t in rules.items()
     ]
     override = nw.min_horizontal(*(p.otherwise(nw.lit(k)) for p in placed)) if placed else nw.lit(k)
-    windowed = frame.with_frame(ordered_windows(frame))
+    windowed = frame.with_frame(window_frame(frame))
     rows = windowed.frame.with_columns(
         eligible.cast(nw.Int64).alias(ok),
         override.cast(nw.Int64).alias(ov),
         (-nw.col(score).cast(nw.Float64)).fill_null(0.0).alias(f"{TMP}neg"),
-        nw.lit(1).cast(nw.Int64).alias(f"{TMP}one"),
         *([] if groups else [nw.lit(0).alias(f"{TMP}all")]),
     )
     by_score = (nw.col(ok) == 1) & (nw.col(ov) == k)
@@ -282,8 +392,8 @@ def _ranked(
             ((nw.col(ov) == j) & (nw.col(ok) == 1)).cast(nw.Int64).sum().over(*part).alias(f"{TMP}o{j}")
             for j in range(k - 1)
         ),
-        nw.col(f"{TMP}one").cum_sum().over(*part, order_by=[last, f"{TMP}neg", tie_break]).alias(f"{TMP}r"),
     )
+    rows = with_ordered_rank(rows, f"{TMP}r", part, [last, f"{TMP}neg", tie_break])
     rows = rows.with_columns(_tier_index(plan, by_score).alias(f"{TMP}raw"))
     placed_tier = nw.when(nw.col(ok) == 1).then(nw.col(f"{TMP}raw"))
     if missing_tier:
