@@ -131,9 +131,9 @@ _RECORDS_KEYS = ("records",)
 _SEGMENTATION_KEYS = ("segmentation",)
 #: Record-level preparations a ``records`` step may name: ``blmk_health.records`` functions.
 RECORD_STEPS = ("spells",)
-#: Segmentations a ``segmentation`` step may name: ``"tiers"`` gives every patient of the ``patients``
-#: table a risk score and a 2% / 18% / 80% tier, from its ``events`` and ``codelists`` (the report's
-#: runner makes it, with ``blmk_health.segmentation``).
+#: Segmentations a ``segmentation`` step may name: ``"tiers"`` scores every patient of the ``patients``
+#: table and places them in a 2% / 18% / 80% tier, from its ``events`` and ``codelists``, and gives the
+#: patients counted by practice (the report's runner makes it, with ``blmk_health.segmentation``).
 SEGMENTATION_STEPS = ("tiers",)
 
 

@@ -239,9 +239,10 @@ def _record_step(data: pd.DataFrame, step: Mapping[str, Any], definition: _Defin
 
 
 def _segmentation_step(tables: Mapping[str, Any]) -> pd.DataFrame:
-    """A segmentation step (always the first): every patient's risk score and tier, made once per patients table."""
+    """A segmentation step (always the first): the patients' tiers, counted by practice (the 0/1 columns of
+    ``SEGMENT_COLUMNS`` summed), made once per patients table."""
     try:
-        return _segmentation.segmentation(tables).tiered
+        return _segmentation.segmentation(tables).by_practice
     except _segmentation.SegmentationUnavailableError as why:
         raise _SkipError(str(why)) from None
     except BLMKError as err:

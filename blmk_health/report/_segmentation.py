@@ -5,7 +5,8 @@ of an emergency admission in the next 12 months **cross-fitted** (each half of t
 model fitted on the other half, so that no patient's score has seen their own outcome), and the 2% / 18% /
 80% tiers of the whole system, with care-home residents placed in the complex tier first. Made once per
 patients table and shared by the indicator definitions (a ``segmentation = "tiers"`` prepare step) and
-the report's section.
+the report's section: the definitions get the 0/1 columns summed by practice (``by_practice``), which
+they add up for every level.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class Segmentation:
     """The tiered patients and what the report says about them."""
 
     tiered: pd.DataFrame
+    by_practice: pd.DataFrame
     evaluation: Any  # bh.segmentation.RiskEvaluation (out of fold)
     shares: pd.DataFrame
     features: list[str]
@@ -101,9 +103,14 @@ def _segment(patients: pd.DataFrame, events: pd.DataFrame, codelists: pd.DataFra
         bh.segmentation.assign_tiers(data, "risk", shares=SHARES, labels=TIERS, overrides=_overrides(data))
     )
     _add_counts(tiered)
+    keep = ["patient_id", "practice_code", "place_code", "age", "sex", "imd_decile", "care_home", "cms", "risk"]
+    keep += ["tier", "tier_override", "tier_tied", _OUTCOME, "prior_bed_days", *SEGMENT_COLUMNS]
+    tiered = tiered[[c for c in dict.fromkeys(keep) if c in tiered.columns]]  # what the report uses
     evaluation = bh.segmentation.evaluate_scores(outcome, risk)
     shares = pd.DataFrame(bh.segmentation.tier_shares(tiered, shares=SHARES, labels=TIERS))
-    return Segmentation(tiered, evaluation, shares, features, absent)
+    by_practice = tiered.groupby("practice_code", observed=True)[list(SEGMENT_COLUMNS)].sum().reset_index()
+    by_practice["practice_code"] = by_practice["practice_code"].astype("str")
+    return Segmentation(tiered, by_practice, evaluation, shares, features, absent)
 
 
 def _overrides(data: pd.DataFrame) -> dict[str, str]:

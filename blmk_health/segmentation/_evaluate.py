@@ -238,15 +238,16 @@ def _delong(y: FloatArray, s: FloatArray) -> tuple[float, float]:
 
 def _calibration(y: FloatArray, s: FloatArray) -> tuple[float, float]:
     """Calibration slope and calibration-in-the-large intercept by logistic regression (statsmodels)."""
-    import statsmodels.api as sm
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM  # not statsmodels.api: 0.16 s to import, not 0.6
 
     p = np.clip(s, 1e-10, 1 - 1e-10)
     logit = np.log(p / (1 - p))
-    family = sm.families.Binomial()
+    family = families.Binomial()
     with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
         warnings.simplefilter("always")
-        slope_fit = sm.GLM(y, sm.add_constant(logit, has_constant="add"), family=family).fit()
-        offset_fit = sm.GLM(y, np.ones((len(y), 1)), family=family, offset=logit).fit()
+        slope_fit = GLM(y, np.column_stack([np.ones(len(logit)), logit]), family=family).fit()
+        offset_fit = GLM(y, np.ones((len(y), 1)), family=family, offset=logit).fit()
     slope, intercept = float(slope_fit.params[1]), float(offset_fit.params[0])
     if caught or not (np.isfinite(slope) and np.isfinite(intercept)):
         return np.nan, np.nan  # not estimable: perfect separation, a constant score or too few patients

@@ -117,9 +117,9 @@ def test_inputs_and_columns_exist(synthetic: bh.datasets.SyntheticBLMK, definiti
         if "records" in step:  # spells from episodes: the episode columns go, the spell columns come
             assert step["records"] == "spells"
             have = {c for c in have if not c.startswith("episode_")} | set(bh.records.SPELL_COLUMNS)
-        elif "segmentation" in step:  # the patients with their risk, tier and the tier's 0/1 columns
+        elif "segmentation" in step:  # the tiers' 0/1 columns summed by practice
             assert step["segmentation"] == "tiers"
-            have |= {"cms", "risk", "tier", "tier_override", "tier_tied", *SEGMENT_COLUMNS}
+            have = {"practice_code", *SEGMENT_COLUMNS}
         elif "filter" in step:
             assert set(step["filter"]) <= have, step
         elif "join" in step:

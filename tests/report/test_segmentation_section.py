@@ -46,6 +46,12 @@ def test_every_patient_is_in_one_tier_of_the_fixed_size(bundle: bh.report.DataBu
     assert tiered["admitted_top_20"].sum() == (admitted & tiered["tier"].ne("healthy")).sum()
 
 
+def made_patients() -> pd.DataFrame:
+    return bh.report.DataBundle.synthetic_blmk(scale=0.02).tables["patients"][
+        ["patient_id", "emergency_admission_next_year", "emergency_admission_probability"]
+    ]
+
+
 def test_risk_ranks_the_tiers_and_predicts_out_of_fold(made: seg.Segmentation) -> None:
     tiered = made.tiered
     scored = tiered[~tiered["tier_override"]]
@@ -58,8 +64,9 @@ def test_risk_ranks_the_tiers_and_predicts_out_of_fold(made: seg.Segmentation) -
     assert ev.n == len(tiered)
     assert ev.events == int(tiered["emergency_admission_next_year"].sum())
     # Out-of-fold scores of a sensible model: discriminating, calibrated, and no better than the truth.
+    truth_of = tiered[["patient_id"]].merge(made_patients(), on="patient_id", validate="one_to_one")
     truth = bh.segmentation.evaluate_scores(
-        tiered["emergency_admission_next_year"], tiered["emergency_admission_probability"]
+        truth_of["emergency_admission_next_year"], truth_of["emergency_admission_probability"]
     )
     assert 0.65 < ev.c_statistic < truth.c_statistic + 0.01
     assert 0.8 < ev.calibration_slope < 1.2
