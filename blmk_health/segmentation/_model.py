@@ -328,6 +328,6 @@ class _ToNumbers(BaseEstimator):  # type: ignore[misc]
             values = pd.to_numeric(out[column].astype(object).where(out[column].notna(), None), errors="coerce")
             out[column] = values.astype(float)
         for column in self.categories or []:  # text as Python objects: no Arrow strings to convert back
-            values = out[column].astype(object).to_numpy()
-            out[column] = pd.Series(["None" if pd.isna(v) else str(v) for v in values], index=out.index, dtype=object)
+            texts = ["None" if pd.isna(v) else str(v) for v in out[column].astype(object).to_numpy()]
+            out[column] = pd.Series(texts, index=out.index, dtype=object)
         return out
