@@ -331,8 +331,8 @@ def with_ordered_rank(frame: AnyFrame, name: str, partition: Sequence[str], orde
     """``frame`` with ``name``: each row's position 1, 2, ... within its ``partition`` group when sorted by
     the ``order`` columns (ascending; the last one must tell every row of a group apart).
 
-    Polars ranks a struct of the keys (faster than an ordered window); pandas sorts once with numpy
-    (``lexsort`` of the factorised keys); other backends use an ordered window (``cum_sum().over``).
+    Polars ranks a struct of the keys (faster than an ordered window); other backends use an ordered
+    window (``cum_sum().over``). Eager pandas input is best served by numpy (:func:`with_computed_columns`).
     """
     implementation: Any = frame.implementation
     if implementation is nw.Implementation.POLARS:
@@ -342,38 +342,9 @@ def with_ordered_rank(frame: AnyFrame, name: str, partition: Sequence[str], orde
         ranked = pl.struct(list(order)).rank("ordinal").over(list(partition)).cast(pl.Int64).alias(name)
         result: AnyFrame = nw.from_native(native.with_columns(ranked))
         return result
-    if implementation is nw.Implementation.PANDAS and isinstance(frame, nw.DataFrame):
-        table = frame.to_native()
-        return frame.with_columns(
-            nw.new_series(name, _pandas_rank(table, partition, order), nw.Int64, backend=implementation)
-        )
     one = f"{TMP}rank_one"
     out = frame.with_columns(nw.lit(1).cast(nw.Int64).alias(one))
     return out.with_columns(nw.col(one).cum_sum().over(*partition, order_by=list(order)).alias(name)).drop(one)
-
-
-def _pandas_rank(table: pd.DataFrame, partition: Sequence[str], order: Sequence[str]) -> npt.NDArray[np.int64]:
-    """Positions within groups after one numpy sort of the factorised keys."""
-    n = len(table)
-    group = np.zeros(n, dtype=np.int64)
-    for column in partition:
-        codes, uniques = pd.factorize(table[column], use_na_sentinel=False)
-        group = group * len(uniques) + codes
-    keys = []
-    for column in order:
-        values = table[column]
-        if pd.api.types.is_numeric_dtype(values) and not isinstance(values.dtype, pd.CategoricalDtype):
-            keys.append(np.asarray(values.to_numpy(dtype=float, na_value=np.nan)))
-        else:
-            keys.append(pd.factorize(values, sort=True, use_na_sentinel=False)[0])
-    sorted_rows = np.lexsort((*reversed(keys), group))
-    groups = group[sorted_rows]
-    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
-    sizes = np.diff(np.r_[starts, n])
-    position = np.arange(1, n + 1, dtype=np.int64) - np.repeat(starts, sizes)
-    rank = np.empty(n, dtype=np.int64)
-    rank[sorted_rows] = position
-    return rank
 
 
 def epoch_days(frame: Frame, expr: nw.Expr, portable: Callable[[nw.Expr], nw.Expr]) -> nw.Expr:
