@@ -327,6 +327,14 @@ def windows_back(frame: AnyFrame, like: Frame) -> AnyFrame:
     return frame
 
 
+def row_max(*exprs: nw.Expr) -> nw.Expr:
+    """The row-wise largest of expressions; one expression as it is (Spark's ``greatest`` needs two)."""
+    if len(exprs) == 1:
+        return exprs[0]
+    result: nw.Expr = nw.max_horizontal(*exprs)
+    return result
+
+
 def with_ordered_rank(frame: AnyFrame, name: str, partition: Sequence[str], order: Sequence[str]) -> AnyFrame:
     """``frame`` with ``name``: each row's position 1, 2, ... within its ``partition`` group when sorted by
     the ``order`` columns (ascending; the last one must tell every row of a group apart).

@@ -16,7 +16,7 @@ from typing import Any
 import narwhals.stable.v2 as nw
 import pandas as pd
 
-from blmk_health._frames import TMP, Frame, recode, to_pandas
+from blmk_health._frames import TMP, Frame, recode, row_max, to_pandas
 from blmk_health._hospital import icd10_code
 from blmk_health._validation import describe_values, require_columns
 from blmk_health.errors import InputError, SchemaError
@@ -156,11 +156,11 @@ def acsc_rule(
             parts.append(nw.col(f"{TMP}dx1_w{key}").fill_null(0.0) * secondary)
         if not parts:
             continue
-        matched = _max(*parts)
+        matched = row_max(*parts)
         if key != "free":
             matched = matched * (1 - excluded[groups[key][0]])
         matches.append(matched)
-    return added, _max(*matches) if matches else nw.lit(0.0)
+    return added, row_max(*matches) if matches else nw.lit(0.0)
 
 
 def _starts(codes: pd.DataFrame, conditions: Sequence[str], position: str) -> tuple[str, ...]:
@@ -214,9 +214,4 @@ def _procedure_flags(
 
 def _any(names: Sequence[str]) -> Any:
     """1 where any of the 0/1 columns is 1 (missing counts as 0)."""
-    return _max(*(nw.col(name).fill_null(0.0) for name in names))
-
-
-def _max(*flags: Any) -> Any:
-    """The largest of 0/1 expressions: 1 where any is 1 (each expression appears once in the result)."""
-    return flags[0] if len(flags) == 1 else nw.max_horizontal(*flags)
+    return row_max(*(nw.col(name).fill_null(0.0) for name in names))

@@ -20,6 +20,7 @@ from blmk_health._frames import (
     epoch_days,
     ingest,
     recode,
+    row_max,
     same_backend,
     sort_if_eager,
 )
@@ -225,15 +226,13 @@ def _matches(frame: Frame, codes: list[str], mapping: dict[str, set[str]], match
     for column in codes:
         columns.update(recode(frame, column, builder(column)))
     rows = frame.frame.with_columns(**columns)
-    merged = {
-        f"{TMP}m{k}": _greatest([nw.col(f"{TMP}m{k}_{c}") for c in codes]).fill_null(0) for k in range(len(names))
-    }
+    merged = {f"{TMP}m{k}": row_max(*(nw.col(f"{TMP}m{k}_{c}") for c in codes)).fill_null(0) for k in range(len(names))}
     return rows.with_columns(**merged)
 
 
 def _check_events(rows: Frame, day: nw.Expr, as_of: int | None, patient: str, n_conditions: int) -> None:
     """Every event names its patient; warn of listed events left out as dated after ``as_of`` or undated."""
-    listed = _greatest([nw.col(f"{TMP}m{k}") for k in range(n_conditions)]) > 0
+    listed = row_max(*(nw.col(f"{TMP}m{k}") for k in range(n_conditions))) > 0
     extra = {}
     if as_of is not None:
         extra = {
@@ -256,11 +255,6 @@ def _check_events(rows: Frame, day: nw.Expr, as_of: int | None, patient: str, n_
         warnings.warn(msg, UserWarning, stacklevel=3)
 
 
-def _greatest(exprs: list[nw.Expr]) -> nw.Expr:
-    """The row-wise largest of expressions (one expression as it is: Spark's ``greatest`` needs two)."""
-    return exprs[0] if len(exprs) == 1 else nw.max_horizontal(*exprs)
-
-
 def _flag_columns(rows: AnyFrame, patient: str, date: str, day: str, names: list[str], window: _Window) -> AnyFrame:
     """One row per patient with a listed condition in the window: 0/1 flags and first dates."""
     counted = {}
@@ -269,7 +263,7 @@ def _flag_columns(rows: AnyFrame, patient: str, date: str, day: str, names: list
         hit = nw.col(f"{TMP}m{k}")
         counted[f"{TMP}h{k}"] = hit if inside is None else hit * inside.fill_null(value=False).cast(nw.Int64)
     rows = rows.with_columns(**counted)
-    rows = rows.filter(_greatest([nw.col(c) for c in counted]) > 0)
+    rows = rows.filter(row_max(*(nw.col(c) for c in counted)) > 0)
     rows = rows.with_columns(
         **{
             f"{TMP}d{k}": nw.when(nw.col(f"{TMP}h{k}") > 0).then(nw.col(date)).otherwise(None)

@@ -16,10 +16,12 @@ from blmk_health.report import _figures_primary as fig_primary
 from blmk_health.report import _html as html
 from blmk_health.report._bundle import DataBundle
 from blmk_health.report._page_segmentation import segmentation_section
+from blmk_health.report._section_tools import count_text as _count
+from blmk_health.report._section_tools import has as _has
+from blmk_health.report._section_tools import source as _source
+from blmk_health.report._section_tools import why_not as _why_not
 
 __all__ = ["report_page", "section_builders"]
-
-_SYNTHETIC = "synthetic BLMK data (modelled on the published figures; no real patient)"
 
 
 def report_page(bundle: DataBundle, table: pd.DataFrame, *, sdc: bool = True) -> str:
@@ -83,24 +85,8 @@ def _periods(bundle: DataBundle) -> str:
     return "; ".join(parts) or "as given with each section"
 
 
-def _source(bundle: DataBundle, published: str) -> str:
-    return f"{published}: {_SYNTHETIC}" if bundle.synthetic else published
-
-
 def _figure(figure: Any, caption: str) -> html.ReportFigure:
     return html.report_figure(figure, caption=caption)
-
-
-def _has(table: pd.DataFrame, indicator_id: str) -> bool:
-    rows = table[table["indicator_id"] == indicator_id]
-    return bool(len(rows)) and not rows["status"].str.startswith("skipped").all()
-
-
-def _why_not(table: pd.DataFrame, indicator_id: str) -> str:
-    rows = table[table["indicator_id"] == indicator_id]
-    if not len(rows):
-        return f"the indicator {indicator_id} is not in the table"
-    return str(rows["status"].iloc[0]).removeprefix("skipped: ")
 
 
 # ------------------------------------------------------------------------------------------ sections
@@ -156,15 +142,6 @@ def _registered_table(registrations: pd.DataFrame, practices: pd.DataFrame, sdc:
         rows=rows,
         numeric=[False, False, True, True],
     )
-
-
-def _count(value: int, sdc: bool) -> str:
-    """A count as shown: with protection, 1 to 7 as "1-7" and others rounded to the nearest 5."""
-    if sdc and 1 <= value <= 7:
-        return "1-7"
-    if sdc:
-        value = int(5 * ((value + 2.5) // 5))
-    return f"{value:,}"
 
 
 def _mortality(bundle: DataBundle, table: pd.DataFrame, sdc: bool) -> html.ReportSection | str:

@@ -11,6 +11,7 @@ from blmk_health.report import _figures_segmentation as fig_seg
 from blmk_health.report import _html as html
 from blmk_health.report import _segmentation as seg
 from blmk_health.report._bundle import DataBundle
+from blmk_health.report._section_tools import count_text, has, source, why_not
 
 __all__ = ["segmentation_section"]
 
@@ -22,34 +23,32 @@ _IDS = (
     "emergency_admitted_in_top_20_tiers",
 )
 _SOURCE = "GP patient-level records: registered patients, coded events and next-year emergency admissions"
-_SYNTHETIC = "synthetic BLMK data (modelled on the published figures; no real patient)"
 
 
 def segmentation_section(bundle: DataBundle, table: pd.DataFrame, sdc: bool) -> html.ReportSection | str:
     """The section, or why it cannot be drawn (no patient-level records, or the indicators were skipped)."""
-    rows = table[table["indicator_id"] == _IDS[0]]
-    if not len(rows) or rows["status"].str.startswith("skipped").all():
-        return str(rows["status"].iloc[0]).removeprefix("skipped: ") if len(rows) else f"{_IDS[0]} is not in the table"
+    if not has(table, _IDS[0]):
+        return why_not(table, _IDS[0])
     try:
         made = seg.segmentation(bundle.tables)
     except seg.SegmentationUnavailableError as why:
         return str(why)
-    source = f"{_SOURCE}: {_SYNTHETIC}" if bundle.synthetic else _SOURCE
+    source_line = source(bundle, _SOURCE)
     profile = _profile(made.tiered)
     figures = [
         html.report_figure(
-            fig_seg.pyramid_chart(profile, title="The population in three tiers by predicted risk"), caption=source
+            fig_seg.pyramid_chart(profile, title="The population in three tiers by predicted risk"), caption=source_line
         ),
         html.report_figure(
             fig_seg.calibration_chart(
                 made.evaluation, title="Risk model: predicted against observed emergency admissions"
             ),
-            caption=source,
+            caption=source_line,
         ),
     ]
-    figures += _fairness_figures(bundle, made.tiered, source)
+    figures += _fairness_figures(bundle, made.tiered, source_line)
     tables = [_profile_table(profile, sdc), _model_table(made, sdc)]
-    tables += [html.indicator_table(table, i, levels=("cluster", "place", "icb")) for i in _IDS if _shown(table, i)]
+    tables += [html.indicator_table(table, i, levels=("cluster", "place", "icb")) for i in _IDS if has(table, i)]
     return html.ReportSection(
         id="population-segmentation",
         title="Population segmentation",
@@ -66,17 +65,12 @@ def segmentation_section(bundle: DataBundle, table: pd.DataFrame, sdc: bool) -> 
         "patient id), care-home residents placed in the complex tier first. Model performance: c-statistic "
         "with DeLong 95% limits, calibration slope and intercept by logistic recalibration. Tier shares by area "
         "are proportions with Wilson 95% limits.",
-        source=source,
+        source=source_line,
         period="the registered list at the extract date and the following 12 months",
         figures=figures,
         tables=tables,
         notes=_notes(made),
     )
-
-
-def _shown(table: pd.DataFrame, indicator_id: str) -> bool:
-    rows = table[table["indicator_id"] == indicator_id]
-    return bool(len(rows)) and not rows["status"].str.startswith("skipped").all()
 
 
 def _profile(tiered: pd.DataFrame) -> pd.DataFrame:
@@ -93,22 +87,13 @@ def _percent(value: Any, digits: int = 1) -> str:
     return "-" if pd.isna(value) else f"{float(value) * 100:.{digits}f}"
 
 
-def _count(value: Any, sdc: bool) -> str:
-    number = int(value)
-    if sdc and 1 <= number <= 7:
-        return "1-7"
-    if sdc:
-        number = int(5 * ((number + 2.5) // 5))
-    return f"{number:,}"
-
-
 def _profile_table(profile: pd.DataFrame, sdc: bool) -> html.ReportTable:
     rows = []
     for r in profile.to_dict("records"):
         rows.append(
             [
                 fig_seg.TIER_NAMES.get(str(r["tier"]), str(r["tier"])),
-                _count(r["n"], sdc),
+                count_text(r["n"], sdc),
                 _percent(r["share"]),
                 f"{r.get('mean_age', float('nan')):.1f}",
                 _percent(r.get("female_share")),
@@ -145,7 +130,7 @@ def _profile_table(profile: pd.DataFrame, sdc: bool) -> html.ReportTable:
 def _model_table(made: seg.Segmentation, sdc: bool) -> html.ReportTable:
     ev = made.evaluation
     rows = [
-        ["Patients (admitted in the next year)", f"{_count(ev.n, sdc)} ({_count(ev.events, sdc)})", ""],
+        ["Patients (admitted in the next year)", f"{count_text(ev.n, sdc)} ({count_text(ev.events, sdc)})", ""],
         ["c-statistic (discrimination)", f"{ev.c_statistic:.3f}", f"{ev.c_lower:.3f} to {ev.c_upper:.3f}"],
         ["Brier score", f"{ev.brier:.4f}", ""],
         ["Calibration slope (1 = calibrated)", fig_seg.fixed(ev.calibration_slope), ""],
@@ -157,13 +142,12 @@ def _model_table(made: seg.Segmentation, sdc: bool) -> html.ReportTable:
         rows.append([f"Positive predictive value of the {share} by risk (%)", _percent(top["ppv"]), ""])
     shares = made.shares.set_index("tier")
     if "complex" in shares.index:
-        complex_row = shares.loc["complex"]
+        overridden, n, places = (shares.at["complex", c] for c in ("overridden", "n", "nominal_n"))
         rows.append(
             [
                 "Care-home residents placed in the complex tier first",
-                _count(complex_row["overridden"], sdc),
-                f"complex tier: {_count(complex_row['n'], sdc)} patients for "
-                f"{_count(complex_row['nominal_n'], sdc)} places",
+                count_text(overridden, sdc),
+                f"complex tier: {count_text(n, sdc)} patients for {count_text(places, sdc)} places",
             ]
         )
     return html.ReportTable(

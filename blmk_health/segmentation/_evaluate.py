@@ -13,6 +13,7 @@ import pandas as pd
 
 from blmk_health._confidence import parse_level
 from blmk_health.errors import DomainError, InputError
+from blmk_health.indicators.ci import z_value
 
 __all__ = ["RiskEvaluation", "evaluate_scores"]
 
@@ -169,7 +170,7 @@ def evaluate_scores(
     """
     y, s = _checked(outcome, scores)
     level = parse_level(confidence)
-    z = _z(level)
+    z = z_value(level)
     auc, se = _delong(y, s)
     probabilities = bool(np.all((s >= 0) & (s <= 1)))
     brier = float(np.mean((s - y) ** 2)) if probabilities else np.nan
@@ -185,15 +186,9 @@ def evaluate_scores(
         calibration_slope=slope,
         calibration_intercept=intercept,
         top=_top_shares(y, s, tops),
-        calibration=_calibration_table(y, s, bins, _z(0.95)),
+        calibration=_calibration_table(y, s, bins, z_value(0.95)),
         probabilities=probabilities,
     )
-
-
-def _z(level: float) -> float:
-    from scipy.stats import norm
-
-    return float(norm.ppf(1 - (1 - level) / 2))
 
 
 def _checked(outcome: Any, scores: Any) -> tuple[FloatArray, FloatArray]:
